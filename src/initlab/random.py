@@ -1,0 +1,441 @@
+r"""Reproducible, block-parallel random generation: the scheme that defines initlab's values.
+
+The values of a seeded initializer are defined block by block, so that they do not depend on
+how many threads draw them, or on whether the tensor is drawn whole or piece by piece:
+
+1. **Key.** ``rng`` (``None``, an int seed or a ``numpy.random.Generator``, SPEC 7) is
+   normalized once with ``numpy.random.default_rng(rng)``, and two raw 64-bit words are
+   drawn from its bit generator: that is the call's 128-bit key. A ``Generator`` passed by
+   the caller is therefore advanced by exactly two raw draws per call, whatever the tensor's
+   size; an int seed gives the same key, hence the same tensor, on every call.
+2. **Blocks.** The tensor is flattened in C order and cut into blocks of ``BLOCK`` =
+   2\ :sup:`18` elements. Block :math:`k` is drawn from its own stream,
+   ``Generator(PCG64(SeedSequence(key, spawn_key=(0, k))))`` (NumPy's standard way of spawning
+   independent streams), in steps of ``CHUNK`` = 2\ :sup:`16` elements that are each drawn
+   and transformed (scaled, shifted, truncated) while they sit in the CPU cache.
+3. **Threads.** Blocks are independent, so any number of threads may draw them; NumPy
+   releases the GIL while it generates and while it scales.
+4. **Regions.** Any sub-tensor (``region=`` a tuple of slices) is produced by drawing only
+   the blocks it touches, so ``f(shape, rng=s, region=r)`` equals ``f(shape, rng=s)[r]`` bit
+   for bit.
+
+Guarantee: for a given NumPy version (its PCG64, SeedSequence and samplers), the same
+``rng`` gives the same bits on any machine and for any thread count. Initializers that are
+not elementwise (orthogonal, sparse) use the same scheme for their random numbers but cannot
+produce a region without the whole tensor.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from ._validate import check_int, fail, is_int
+
+__all__ = ["BLOCK", "CHUNK", "get_threads", "set_threads"]
+
+#: Elements per independent stream block (part of the definition of the values).
+BLOCK = 1 << 18
+#: Elements drawn and transformed per step inside a block (part of the definition too).
+CHUNK = 1 << 16
+#: Default thread cap when none is set.
+MAX_DEFAULT_THREADS = 8
+
+Array = NDArray[Any]
+Key = tuple[int, int]
+Region = tuple[slice | int, ...]
+
+_threads_setting: int | None = None
+_pool: ThreadPoolExecutor | None = None
+_pool_size = 0
+_pool_lock = threading.Lock()
+
+
+# --------------------------------------------------------------------------------------------
+# threads
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+def set_threads(threads: int | None) -> None:
+    """Set the process-wide default number of threads for random generation.
+
+    Parameters
+    ----------
+    threads : int or None
+        Threads to use when a call passes ``threads=None``. ``None`` restores the default: the
+        ``INITLAB_NUM_THREADS`` environment variable if set, else the cores this process may
+        use, capped at 8.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For anything but ``None`` or an integer >= 1.
+
+    Notes
+    -----
+    The thread count never changes the values drawn (see :mod:`initlab.random`), only the
+    speed.
+
+    References
+    ----------
+    .. [1] NumPy, "Multithreaded Generation",
+       https://numpy.org/doc/stable/reference/random/multithreading.html.
+
+    Examples
+    --------
+    >>> import initlab
+    >>> initlab.set_threads(1)
+    >>> initlab.get_threads()
+    1
+    >>> initlab.set_threads(None)
+    """
+    global _threads_setting
+    _threads_setting = None if threads is None else check_int(
+        "set_threads", "threads", threads, minimum=1)
+
+
+def get_threads() -> int:
+    """Number of threads that a call with ``threads=None`` uses.
+
+    Returns
+    -------
+    int
+        The value from :func:`set_threads`, else ``INITLAB_NUM_THREADS``, else
+        ``min(available cores, 8)``.
+
+    References
+    ----------
+    .. [1] NumPy, "Multithreaded Generation",
+       https://numpy.org/doc/stable/reference/random/multithreading.html.
+
+    Examples
+    --------
+    >>> import initlab
+    >>> initlab.get_threads() >= 1
+    True
+    """
+    if _threads_setting is not None:
+        return _threads_setting
+    env = os.environ.get("INITLAB_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return int(env)
+    return max(1, min(_available_cores(), MAX_DEFAULT_THREADS))
+
+
+def check_threads(func: str, threads: object) -> int:
+    """Resolve a ``threads=`` argument (``None`` means :func:`get_threads`)."""
+    if threads is None:
+        return get_threads()
+    return check_int(func, "threads", threads, minimum=1)
+
+
+def _executor(size: int) -> ThreadPoolExecutor:
+    global _pool, _pool_size
+    with _pool_lock:
+        if _pool is None or _pool_size < size:
+            if _pool is not None:
+                _pool.shutdown(wait=False)
+            _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="initlab")
+            _pool_size = size
+        return _pool
+
+
+def run_blocks(nblocks: int, work: Callable[[range], None], threads: int) -> None:
+    """Run ``work`` over ``range(nblocks)`` split into contiguous ranges, one per thread."""
+    threads = max(1, min(threads, nblocks))
+    if threads == 1:
+        work(range(nblocks))
+        return
+    bounds = [nblocks * i // threads for i in range(threads + 1)]
+    futures = [_executor(threads).submit(work, range(bounds[i], bounds[i + 1]))
+               for i in range(threads)]
+    for future in futures:
+        future.result()
+
+
+# --------------------------------------------------------------------------------------------
+# keys and streams
+
+
+@lru_cache(maxsize=256)
+def _key_from_seed(seed: int) -> Key:
+    raw = np.random.default_rng(seed).bit_generator.random_raw(2)
+    return int(raw[0]), int(raw[1])
+
+
+def derive_key(rng: object) -> Key:
+    """The call's 128-bit key from a validated ``rng`` (see the module docstring)."""
+    if is_int(rng):
+        return _key_from_seed(operator.index(rng))  # type: ignore[arg-type]
+    raw = np.random.default_rng(rng).bit_generator.random_raw(2)  # type: ignore[arg-type]
+    return int(raw[0]), int(raw[1])
+
+
+def block_generator(key: Key, k: int) -> np.random.Generator:
+    """The generator of block ``k``."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key, spawn_key=(0, k))))
+
+
+def aux_generator(key: Key, j: int) -> np.random.Generator:
+    """An auxiliary stream ``j`` of the key (e.g. the zero mask of ``sparse``)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(key, spawn_key=(1, j))))
+
+
+# --------------------------------------------------------------------------------------------
+# samplers: each fills a 1-d contiguous buffer (float32 or float64, <= CHUNK elements)
+
+
+class Sampler(Protocol):
+    """Fills ``buf`` with draws from a distribution using ``gen``."""
+
+    def draw(self, gen: np.random.Generator, buf: Array) -> None: ...
+
+
+class Uniform:
+    r"""Uniform on :math:`[\text{low}, \text{high})`: ``low + (high - low) * u``."""
+
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.width = low, high - low
+
+    def draw(self, gen: np.random.Generator, buf: Array) -> None:
+        gen.random(dtype=buf.dtype, out=buf)
+        if self.width != 1.0:
+            buf *= self.width
+        if self.low != 0.0:
+            buf += self.low
+
+
+class Normal:
+    r"""Normal :math:`\mathcal{N}(\text{mean}, \text{std}^2)`."""
+
+    def __init__(self, mean: float, std: float) -> None:
+        self.mean, self.std = mean, std
+
+    def draw(self, gen: np.random.Generator, buf: Array) -> None:
+        gen.standard_normal(dtype=buf.dtype, out=buf)
+        if self.std != 1.0:
+            buf *= self.std
+        if self.mean != 0.0:
+            buf += self.mean
+
+
+def truncnorm_mass(a: float, b: float) -> float:
+    r""":math:`\Phi(b) - \Phi(a)`, computed on the side where it does not cancel."""
+    if a > 0:
+        return float(special.ndtr(-a) - special.ndtr(-b))
+    return float(special.ndtr(b) - special.ndtr(a))
+
+
+class TruncatedNormal:
+    r"""Normal :math:`\mathcal{N}(\text{mean}, \text{std}^2)` restricted to
+    :math:`[\text{mean} + a\,\text{std}, \text{mean} + b\,\text{std}]`, exactly.
+
+    When the interval holds at least a quarter of the mass, standard normals outside
+    :math:`[a, b]` are re-drawn (only those) until none is left; otherwise the inverse CDF
+    is applied to uniforms in float64 on the tail where it is accurate. Either way every value
+    lies in the interval: a final clip to the bounds (rounded inward in the output dtype)
+    only removes the effect of rounding in ``mean + std * x``.
+    """
+
+    REJECTION_MIN_MASS = 0.25
+
+    def __init__(self, mean: float, std: float, a: float, b: float, dtype: np.dtype[Any]
+                 ) -> None:
+        self.mean, self.std, self.a, self.b = mean, std, a, b
+        self.rejection = truncnorm_mass(a, b) >= self.REJECTION_MIN_MASS
+        self.lo, self.hi = _inward_bounds(mean + a * std, mean + b * std, dtype)
+        # Inverse-CDF set-up, mirrored so that the interval lies where ndtr is accurate.
+        self.flip = a > 0
+        lo_t, hi_t = (-b, -a) if self.flip else (a, b)
+        self.p_lo, self.p_hi = float(special.ndtr(lo_t)), float(special.ndtr(hi_t))
+        self.lo_t, self.hi_t = lo_t, hi_t
+
+    def draw(self, gen: np.random.Generator, buf: Array) -> None:
+        if self.rejection:
+            gen.standard_normal(dtype=buf.dtype, out=buf)
+            a, b = self.a, self.b
+            bad = np.flatnonzero((buf < a) | (buf > b))
+            while bad.size:
+                fresh = gen.standard_normal(bad.size, dtype=buf.dtype)
+                buf[bad] = fresh
+                bad = bad[(fresh < a) | (fresh > b)]
+        else:
+            u = gen.random(buf.size)
+            u *= self.p_hi - self.p_lo
+            u += self.p_lo
+            x = special.ndtri(u, out=u)
+            np.clip(x, self.lo_t, self.hi_t, out=x)
+            if self.flip:
+                np.negative(x, out=x)
+            buf[...] = x
+        if self.std != 1.0:
+            buf *= self.std
+        if self.mean != 0.0:
+            buf += self.mean
+        np.clip(buf, self.lo, self.hi, out=buf)
+
+
+def _inward_bounds(lo: float, hi: float, dtype: np.dtype[Any]) -> tuple[float, float]:
+    """``lo`` and ``hi`` rounded to ``dtype`` towards the inside of ``[lo, hi]``."""
+    work = np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+    lo_d, hi_d = work.type(lo), work.type(hi)
+    if math.isfinite(lo) and float(lo_d) < lo:
+        lo_d = np.nextafter(lo_d, work.type(np.inf))
+    if math.isfinite(hi) and float(hi_d) > hi:
+        hi_d = np.nextafter(hi_d, work.type(-np.inf))
+    if dtype == np.float16:  # the float16 cast happens after the clip: round inward again
+        lo16, hi16 = np.float16(lo_d), np.float16(hi_d)
+        if math.isfinite(lo) and float(lo16) < lo:
+            lo16 = np.nextafter(lo16, np.float16(np.inf))
+        if math.isfinite(hi) and float(hi16) > hi:
+            hi16 = np.nextafter(hi16, np.float16(-np.inf))
+        return float(lo16), float(hi16)
+    return float(lo_d), float(hi_d)
+
+
+# --------------------------------------------------------------------------------------------
+# the driver
+
+
+def work_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
+    """Dtype the samplers draw in: float64 for float64, float32 otherwise."""
+    return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
+
+
+def _fill_block(sampler: Sampler, key: Key, k: int, dest: Array, scratch: Array | None) -> None:
+    gen = block_generator(key, k)
+    for off in range(0, dest.size, CHUNK):
+        part = dest[off:off + CHUNK]
+        if scratch is None:
+            sampler.draw(gen, part)
+        else:
+            tmp = scratch[:part.size]
+            sampler.draw(gen, tmp)
+            part[...] = tmp
+
+
+def check_region(func: str, region: object, shape: tuple[int, ...]
+                 ) -> tuple[tuple[slice | int, ...], tuple[int, ...]]:
+    """Validate ``region``; return it normalized (one entry per axis) and its shape."""
+    accepted = (f"use a tuple of at most {len(shape)} slices or ints that indexes shape "
+                f"{shape}")
+    items = region if isinstance(region, tuple) else (region,)
+    if len(items) > len(shape):
+        fail(func, "region", region, accepted)
+    normalized: list[slice | int] = []
+    out_shape: list[int] = []
+    for item, dim in zip(items + (slice(None),) * (len(shape) - len(items)), shape, strict=True):
+        if isinstance(item, slice):
+            for part in (item.start, item.stop, item.step):
+                if part is not None and not is_int(part):
+                    fail(func, "region", region, accepted, TypeError)
+            if item.step is not None and operator.index(item.step) == 0:
+                fail(func, "region", region, accepted + " (slice step cannot be zero)")
+            start, stop, step = item.indices(dim)
+            normalized.append(slice(start, stop, step))
+            out_shape.append(len(range(start, stop, step)))
+        elif is_int(item):
+            index = operator.index(item)
+            if not -dim <= index < dim:
+                fail(func, "region", region, accepted + f" (index {index} is out of range)")
+            normalized.append(index % dim)
+        else:
+            fail(func, "region", region, accepted, TypeError)
+    return tuple(normalized), tuple(out_shape)
+
+
+def _region_indices(region: tuple[slice | int, ...], shape: tuple[int, ...]) -> Array:
+    """Flat C-order indices of ``region`` in a tensor of ``shape``, in the region's order."""
+    strides = [math.prod(shape[i + 1:]) for i in range(len(shape))]
+    parts: list[Array] = []
+    for item, stride in zip(region, strides, strict=True):
+        if isinstance(item, slice):
+            parts.append(np.arange(item.start, item.stop, item.step, dtype=np.int64) * stride)
+        else:
+            parts.append(np.array([item * stride], dtype=np.int64))
+    flat = np.zeros(1, dtype=np.int64)
+    for part in parts:
+        flat = (flat[:, None] + part[None, :]).ravel()
+    return flat
+
+
+def generate(
+    sampler: Sampler,
+    shape: tuple[int, ...],
+    dtype: np.dtype[Any],
+    key: Key,
+    *,
+    out: Array | None = None,
+    threads: int = 1,
+    region: tuple[slice | int, ...] | None = None,
+    region_shape: tuple[int, ...] | None = None,
+) -> Array:
+    """Draw a tensor of ``shape`` (or its ``region``) under the block scheme.
+
+    Arguments are validated by the caller. ``out`` (if given) has the result's shape and
+    dtype.
+    """
+    result_shape = shape if region is None else region_shape
+    assert result_shape is not None
+    result = out if out is not None else np.empty(result_shape, dtype)
+    if result.size == 0:
+        return result
+    wd = work_dtype(dtype)
+    needs_scratch = wd != dtype
+    n = math.prod(shape)
+    if region is None:
+        direct = result.flags.c_contiguous
+        flat = result.reshape(-1) if direct else np.empty(n, dtype)
+
+        def work(blocks: range) -> None:
+            scratch = np.empty(CHUNK, wd) if needs_scratch else None
+            for k in blocks:
+                _fill_block(sampler, key, k, flat[k * BLOCK:(k + 1) * BLOCK], scratch)
+
+        run_blocks(-(-n // BLOCK), work, threads)
+        if not direct:
+            np.copyto(result, flat.reshape(shape))
+        return result
+
+    index = _region_indices(region, shape)
+    order = np.argsort(index, kind="stable") if np.any(np.diff(index) < 0) else None
+    sorted_index = index if order is None else index[order]
+    block_of = sorted_index // BLOCK
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(block_of)) + 1, [index.size]))
+    blocks = block_of[starts[:-1]]
+    target = result.reshape(-1) if result.flags.c_contiguous else np.empty(index.size, dtype)
+
+    def work_region(selected: range) -> None:
+        buffer = np.empty(BLOCK, dtype)
+        scratch = np.empty(CHUNK, wd) if needs_scratch else None
+        for j in selected:
+            k = int(blocks[j])
+            size = min(BLOCK, n - k * BLOCK)
+            _fill_block(sampler, key, k, buffer[:size], scratch)
+            lo, hi = starts[j], starts[j + 1]
+            values = buffer[sorted_index[lo:hi] - k * BLOCK]
+            if order is None:
+                target[lo:hi] = values
+            else:
+                target[order[lo:hi]] = values
+
+    run_blocks(blocks.size, work_region, threads)
+    if not result.flags.c_contiguous:
+        np.copyto(result, target.reshape(result.shape))
+    return result
