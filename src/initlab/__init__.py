@@ -41,6 +41,7 @@ from .initializers import XavierUniform as XavierUniform
 from .initializers import Zeros as Zeros
 from .initializers import constant as constant
 from .initializers import dirac as dirac
+from .initializers import expected_moments as expected_moments
 from .initializers import eye as eye
 from .initializers import get as get
 from .initializers import glorot_normal as glorot_normal
@@ -102,6 +103,7 @@ __all__ = [
     "compute_fans",
     "constant",
     "dirac",
+    "expected_moments",
     "eye",
     "get",
     "get_threads",

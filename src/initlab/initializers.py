@@ -764,9 +764,18 @@ def _fan_params(layout: object, in_axis: object, out_axis: object, batch_axis: o
             "batch_axis": batch_axis, "groups": groups, "transposed": transposed}
 
 
-def _named_vs(name: str, distribution: str, mode: str | None,
-              gain_of: Callable[[str, dict[str, Any]], tuple[dict[str, Any], float]]) -> None:
+_GainOf = Callable[[str, dict[str, Any]], tuple[dict[str, Any], float]]
+_NAMED_GAIN: dict[str, _GainOf] = {}
+_NAMED_MODE: dict[str, str | None] = {}
+
+
+def _named_gain(name: str) -> _GainOf:
+    return _NAMED_GAIN[name]
+
+
+def _named_vs(name: str, distribution: str, mode: str | None, gain_of: _GainOf) -> None:
     """Register a named specialization: ``gain_of`` validates its own parameters."""
+    _NAMED_GAIN[name], _NAMED_MODE[name] = gain_of, mode
 
     def check(func: str, p: dict[str, Any]) -> dict[str, Any]:
         own, _ = gain_of(func, p)
@@ -1781,7 +1790,7 @@ def _lookup(name: object) -> type[Initializer]:
 
 #: Names accepted by :func:`get`, one per initializer (aliases and class names work too).
 INITIALIZERS: tuple[str, ...] = tuple(cls._name for cls in _CLASSES.values())
-__all__ += ["INITIALIZERS"]
+__all__ += ["INITIALIZERS", "expected_moments"]
 
 
 def get(identifier: object) -> Initializer | Callable[..., Array]:
@@ -1894,3 +1903,94 @@ def serialize(initializer: object) -> dict[str, Any]:
         fail("serialize", "initializer", initializer, "use an initlab.Initializer object or "
              "an initlab initializer function", TypeError)
     return {"class_name": type(initializer).__name__, "config": initializer.get_config()}
+
+
+def _truncnorm_moments(mean: float, std: float, a: float, b: float) -> tuple[float, float]:
+    """Mean and second moment of N(mean, std^2) truncated to [mean+a*std, mean+b*std]."""
+    from scipy import stats
+
+    m, v = float(stats.truncnorm.mean(a, b)), float(stats.truncnorm.var(a, b))
+    mu = mean + std * m
+    return mu, std * std * v + mu * mu
+
+
+def expected_moments(identifier: object, shape: Shape) -> tuple[float, float]:
+    r"""Exact mean and second moment of one element of an initializer's output.
+
+    Parameters
+    ----------
+    identifier : str, dict or Initializer
+        Anything :func:`get` accepts except arbitrary callables.
+    shape : tuple of int
+        Shape of the tensor (the fans depend on it).
+
+    Returns
+    -------
+    (float, float)
+        :math:`\mathbb{E}\,W_{ij}` and :math:`\mathbb{E}\,W_{ij}^2`, averaged over the
+        elements for the structured initializers (eye, dirac, sparse, orthogonal).
+
+    Raises
+    ------
+    TypeError
+        For a callable that is not an initlab initializer.
+    ValueError
+        For an invalid shape for that initializer, or a tensor with no elements.
+
+    Notes
+    -----
+    These are the targets of the statistical tests and the weight variances used by the
+    mean-field predictions (:math:`\sigma_w^2 = n_{in}\,\mathbb{E}W^2` for zero-mean weights).
+    For orthogonal matrices the second moment is deterministic:
+    :math:`g^2/\max(r, c)`.
+
+    References
+    ----------
+    .. [1] A. M. Saxe, J. L. McClelland and S. Ganguli, "Exact solutions to the nonlinear
+       dynamics of learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
+
+    Examples
+    --------
+    >>> import initlab
+    >>> initlab.expected_moments("he_normal", (256, 128))
+    (0.0, 0.0078125)
+    >>> initlab.expected_moments(initlab.Uniform(low=0, high=1), (3, 3))
+    (0.5, 0.3333333333333333)
+    """
+    func = "expected_moments"
+    init = get(identifier)
+    if not isinstance(init, Initializer):
+        fail(func, "identifier", identifier, "use a name, a config dict or an Initializer "
+             "(a plain callable has no known moments)", TypeError)
+    dims = check_shape(func, shape)
+    size = math.prod(dims)
+    if size == 0:
+        fail(func, "shape", shape, "use a shape with at least one element",
+             why="has no elements")
+    name, p = type(init)._name, init._config
+    if name in ("zeros", "ones", "constant"):
+        v = {"zeros": 0.0, "ones": 1.0}.get(name, p.get("value", 0.0))
+        return v, v * v
+    if name == "normal":
+        return p["mean"], p["mean"] ** 2 + p["std"] ** 2
+    if name == "uniform":
+        low, high = p["low"], p["high"]
+        return (low + high) / 2, (low * low + low * high + high * high) / 3
+    if name == "truncated_normal":
+        return _truncnorm_moments(p["mean"], p["std"], p["lower"], p["upper"])
+    if name in ("orthogonal", "eye", "dirac", "sparse"):
+        probe = init(dims, dtype=np.float64, rng=0)
+        if name == "orthogonal":
+            rows, cols = _matrix_dims(func, dims, p["layout"])
+            return 0.0, p["gain"] ** 2 / max(rows, cols)
+        if name == "sparse":
+            n_out = dims[0] if p["layout"] == "out_in" else dims[1]
+            return 0.0, (1 - sparse_zeros(p["sparsity"], n_out) / n_out) * p["std"] ** 2
+        return float(probe.mean()), float(np.mean(probe * probe))
+    # variance scaling and its specializations
+    cfg = dict(p)
+    if name != "variance_scaling":
+        own, gain = _named_gain(name)(func, cfg)
+        cfg = {"scale": gain * gain, "mode": own.get("mode", _NAMED_MODE[name]), **cfg}
+    fans = fans_for(func, dims, FanSpec(*(cfg[k] for k in _FAN_KEYS)))
+    return 0.0, cfg["scale"] / _fan_value(fans, cfg["mode"])

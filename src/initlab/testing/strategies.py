@@ -136,11 +136,12 @@ def shapes(
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import shapes
-    >>> find(shapes(), lambda s: True, settings=settings(database=None))
+    >>> find(shapes(), lambda s: True, settings=quiet)
     (0, 0)
     >>> find(shapes(min_side=1), lambda s: len(s) == 3 and s[0] > 2,
-    ...      settings=settings(database=None))
+    ...      settings=quiet)
     (3, 1, 1)
     """
     func = "shapes"
@@ -209,10 +210,11 @@ def layouts() -> SearchStrategy[str]:
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import layouts
-    >>> find(layouts(), lambda s: True, settings=settings(database=None))
+    >>> find(layouts(), lambda s: True, settings=quiet)
     'in_out'
-    >>> find(layouts(), lambda s: s.startswith("t"), settings=settings(database=None))
+    >>> find(layouts(), lambda s: s.startswith("t"), settings=quiet)
     'tf'
     """
     return st.sampled_from(LAYOUTS)
@@ -293,11 +295,12 @@ def fan_arguments(
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import fan_arguments
-    >>> find(fan_arguments((3, 3, 16, 32)), lambda kw: True, settings=settings(database=None))
+    >>> find(fan_arguments((3, 3, 16, 32)), lambda kw: True, settings=quiet)
     {'layout': 'in_out'}
     >>> kw = find(fan_arguments((3, 3, 16, 32)), lambda kw: kw.get("groups", 1) > 4,
-    ...           settings=settings(database=None))
+    ...           settings=quiet)
     >>> 32 % kw["groups"]
     0
     """
@@ -621,10 +624,11 @@ def initializer_configs(
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import initializer_configs
-    >>> find(initializer_configs(), lambda c: True, settings=settings(database=None))
+    >>> find(initializer_configs(), lambda c: True, settings=quiet)
     ('zeros', {})
-    >>> find(initializer_configs("constant"), lambda c: True, settings=settings(database=None))
+    >>> find(initializer_configs("constant"), lambda c: True, settings=quiet)
     ('constant', {'value': 0.0})
     """
     chosen = _check_names("initializer_configs", names)
@@ -706,11 +710,12 @@ def initializer_cases(
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import initializer_cases
-    >>> find(initializer_cases("eye"), lambda c: True, settings=settings(database=None))
+    >>> find(initializer_cases("eye"), lambda c: True, settings=quiet)
     ('eye', (0, 0), {})
     >>> name, shape, config = find(initializer_cases("dirac", min_side=1), lambda c: True,
-    ...                            settings=settings(database=None))
+    ...                            settings=quiet)
     >>> len(shape), config["groups"]
     (3, 1)
     """
@@ -795,11 +800,12 @@ def rng_arguments() -> SearchStrategy[int | np.random.Generator | None]:
     Examples
     --------
     >>> from hypothesis import find, settings
+    >>> quiet = settings(database=None, derandomize=True)
     >>> from initlab.testing.strategies import rng_arguments
-    >>> print(find(rng_arguments(), lambda r: True, settings=settings(database=None)))
+    >>> print(find(rng_arguments(), lambda r: True, settings=quiet))
     None
     >>> g = find(rng_arguments(), lambda r: r is not None and not isinstance(r, int),
-    ...          settings=settings(database=None))
+    ...          settings=quiet)
     >>> type(g).__name__
     'Generator'
     """
