@@ -84,12 +84,15 @@ def check_real(
     nonnegative: bool = False,
     low: float | None = None,
     high: float | None = None,
+    allow_nan: bool = False,
 ) -> float:
     """A real number (not a bool) with optional range constraints; returned as float."""
     if not is_real(value):
         fail(func, name, value, f"use {_real_phrase(finite, positive, nonnegative, low, high)}",
              TypeError)
     result = float(value)  # type: ignore[arg-type]
+    if allow_nan and math.isnan(result):
+        return result
     ok = not (finite and not math.isfinite(result)) and not math.isnan(result)
     ok = ok and not (positive and not result > 0) and not (nonnegative and not result >= 0)
     ok = ok and not (low is not None and not result >= low)

@@ -47,6 +47,18 @@ class Fans(NamedTuple):
         divided by ``groups``).
     receptive_field : int
         Product of the dimensions that are neither input, output nor batch axes (the kernel).
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+
+    Examples
+    --------
+    >>> import initlab
+    >>> fans = initlab.compute_fans((3, 3, 16, 32))
+    >>> fans.fan_in, fans.fan_out, fans.receptive_field
+    (144, 288, 9)
     """
 
     fan_in: int

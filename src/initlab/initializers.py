@@ -215,7 +215,8 @@ def _check_none(func: str, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _check_constant(func: str, p: dict[str, Any]) -> dict[str, Any]:
-    return {"value": check_real(func, "value", p["value"], finite=False)}
+    return {"value": check_real(func, "value", p["value"], finite=False,
+                                 allow_nan=True)}
 
 
 def _run_fill(value: float) -> Callable[[str, _Call, dict[str, Any]], Array]:

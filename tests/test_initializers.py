@@ -1,0 +1,608 @@
+"""Initializers: distributions (statistically, false-failure rate 1e-6 per check), exact
+structured values, dtypes, ``out``, zero-size shapes, reproducibility, classes and peers."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from scipy import stats
+
+import initlab
+from initlab.testing import (
+    assert_distribution,
+    assert_mean,
+    assert_orthogonal,
+    assert_variance,
+    kurtosis_sparse,
+)
+from initlab.testing import strategies as ist
+
+TN2 = 0.87962566103423978  # std of N(0, 1) truncated to [-2, 2]
+
+
+def truncnorm(a, b, mean=0.0, std=1.0):
+    return stats.truncnorm(a, b, loc=mean, scale=std)
+
+
+# ---------------------------------------------------------------------------------------------
+# distributions: (id, function, kwargs, shape, frozen scipy distribution)
+# Variance targets are written from the papers' formulas, independently of the library.
+
+CONV = (3, 3, 96, 128)  # Keras layout: fan_in 864, fan_out 1152, 110592 elements
+CONV_T = (128, 96, 3, 3)  # the same in PyTorch's layout
+FI, FO = 864, 1152
+
+DISTRIBUTIONS = [
+    ("normal", initlab.normal, {"mean": 0.5, "std": 2.0}, (400, 300), stats.norm(0.5, 2.0)),
+    ("uniform", initlab.uniform, {"low": -1.0, "high": 3.0}, (400, 300),
+     stats.uniform(-1.0, 4.0)),
+    ("truncated_normal", initlab.truncated_normal,
+     {"mean": 1.0, "std": 0.5, "lower": -1.0, "upper": 3.0}, (400, 300),
+     truncnorm(-1.0, 3.0, 1.0, 0.5)),
+    ("truncated_normal default", initlab.truncated_normal, {"std": 0.02}, (400, 300),
+     truncnorm(-2, 2, 0, 0.02)),
+    ("truncated_normal far tail", initlab.truncated_normal, {"lower": 3.0, "upper": 6.0},
+     (400, 300), truncnorm(3.0, 6.0)),
+    ("truncated_normal half", initlab.truncated_normal, {"lower": 0.0, "upper": math.inf},
+     (400, 300), stats.halfnorm()),
+    ("truncated_normal narrow", initlab.truncated_normal, {"lower": -0.1, "upper": 0.2},
+     (400, 300), truncnorm(-0.1, 0.2)),
+    ("vs fan_in truncated", initlab.variance_scaling, {"scale": 2.0}, CONV,
+     truncnorm(-2, 2, 0, math.sqrt(2 / FI) / TN2)),
+    ("vs fan_out normal", initlab.variance_scaling,
+     {"mode": "fan_out", "distribution": "normal"}, CONV, stats.norm(0, math.sqrt(1 / FO))),
+    ("vs fan_avg uniform", initlab.variance_scaling,
+     {"scale": 3.0, "mode": "fan_avg", "distribution": "uniform"}, CONV,
+     stats.uniform(-math.sqrt(9 / ((FI + FO) / 2)), 2 * math.sqrt(9 / ((FI + FO) / 2)))),
+    ("vs fan_geo_avg untruncated", initlab.variance_scaling,
+     {"mode": "fan_geo_avg", "distribution": "untruncated_normal"}, CONV,
+     stats.norm(0, (FI * FO) ** -0.25)),
+    ("xavier_uniform gain 2 torch", initlab.xavier_uniform, {"gain": 2.0, "layout": "torch"},
+     CONV_T, stats.uniform(-2 * math.sqrt(6 / (FI + FO)), 4 * math.sqrt(6 / (FI + FO)))),
+    ("xavier_normal", initlab.xavier_normal, {}, CONV, stats.norm(0, math.sqrt(2 / (FI + FO)))),
+    ("kaiming_uniform default", initlab.kaiming_uniform, {}, CONV,
+     stats.uniform(-math.sqrt(6 / FI), 2 * math.sqrt(6 / FI))),
+    ("kaiming_uniform a=sqrt5 torch Linear", initlab.kaiming_uniform,
+     {"a": math.sqrt(5), "layout": "torch"}, (500, 300),
+     stats.uniform(-1 / math.sqrt(300), 2 / math.sqrt(300))),
+    ("kaiming_normal fan_out relu", initlab.kaiming_normal,
+     {"mode": "fan_out", "nonlinearity": "relu"}, CONV, stats.norm(0, math.sqrt(2 / FO))),
+    ("kaiming_normal tanh", initlab.kaiming_normal, {"nonlinearity": "tanh"}, CONV,
+     stats.norm(0, 5 / 3 / math.sqrt(FI))),
+    ("kaiming_normal leaky 0.2 depthwise", initlab.kaiming_normal,
+     {"a": 0.2, "layout": "torch", "groups": 64, "mode": "fan_out"}, (64, 1, 40, 40),
+     stats.norm(0, math.sqrt(2 / 1.04 / 1600))),
+    ("lecun_uniform", initlab.lecun_uniform, {}, CONV,
+     stats.uniform(-math.sqrt(3 / FI), 2 * math.sqrt(3 / FI))),
+    ("lecun_normal", initlab.lecun_normal, {}, CONV,
+     truncnorm(-2, 2, 0, 1 / math.sqrt(FI) / TN2)),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize(("fn", "kwargs", "shape", "dist"), [d[1:] for d in DISTRIBUTIONS],
+                         ids=[d[0] for d in DISTRIBUTIONS])
+def test_distribution(fn, kwargs, shape, dist, dtype):
+    x = fn(shape, **kwargs, dtype=dtype, rng=20261124)
+    assert x.shape == shape and x.dtype == dtype
+    mean, var = float(dist.mean()), float(dist.var())
+    kurtosis = float(dist.stats(moments="k")) + 3.0
+    assert_mean(x, mean, math.sqrt(var))
+    assert_variance(x, var, mean=mean, kurtosis=kurtosis)
+    assert_distribution(x, dist)
+    lo, hi = dist.support()  # bounds hold after rounding them to the dtype
+    assert dtype(lo) <= x.min() and x.max() <= dtype(hi)
+
+
+def test_truncated_values_never_leave_bounds_in_float32():
+    # PyTorch < 2.12 produced 2000-sigma outliers for std=0.001 in float32 (pytorch#155588).
+    for mean, std in [(0.0, 1e-3), (1.0, 1e-3), (-3.0, 0.7)]:
+        x = initlab.truncated_normal((1 << 20,), mean=mean, std=std, rng=1)
+        lo, hi = mean - 2 * std, mean + 2 * std
+        assert float(x.min()) >= lo and float(x.max()) <= hi
+
+
+def test_truncated_one_sided_and_far_bounds():
+    x = initlab.truncated_normal((200_000,), lower=-math.inf, upper=-5.0, dtype=np.float64,
+                                 rng=2)
+    assert float(x.max()) <= -5.0
+    dist = stats.truncnorm(-np.inf, -5.0)
+    assert_mean(x, float(dist.mean()), float(dist.std()))
+    assert_distribution(x, dist)
+
+
+def test_sparse_distribution_and_exact_zero_counts():
+    shape, s, std = (1000, 300), 0.5, 0.2
+    x = initlab.sparse(shape, sparsity=s, std=std, layout="torch", rng=5, dtype=np.float64)
+    zeros_per_column = (x == 0).sum(axis=0)
+    assert set(zeros_per_column.tolist()) == {500}
+    assert_mean(x, 0.0, std * math.sqrt(0.5))
+    assert_variance(x, 0.5 * std**2, kurtosis=kurtosis_sparse(0.5))
+    assert_distribution(x[x != 0], stats.norm(0, std))
+
+
+@pytest.mark.parametrize(("sparsity", "n_out", "zeros"),
+                         [(0.3, 10, 3), (0.1, 10, 1), (0.15, 10, 2), (0.0, 7, 0), (1.0, 7, 7),
+                          (0.9, 100, 90), (1 / 3, 9, 3)])
+def test_sparse_zero_count(sparsity, n_out, zeros):
+    x = initlab.sparse((4, n_out), sparsity=sparsity, std=1.0, rng=0)  # in_out: rows = inputs
+    assert ((x == 0).sum(axis=1) == zeros).all()
+
+
+def test_sparse_mask_is_uniform_over_positions():
+    # Each of 20 positions is zeroed with probability 5/20 in every column, independently.
+    x = initlab.sparse((20, 20_000), sparsity=0.25, rng=9, layout="torch")
+    counts = (x == 0).sum(axis=1)
+    assert stats.chisquare(counts).pvalue > 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# orthogonal
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+@pytest.mark.parametrize(("shape", "layout"), [
+    ((64, 32), "in_out"), ((32, 64), "in_out"), ((50, 50), "out_in"), ((16, 8, 3, 3), "torch"),
+    ((3, 3, 8, 16), "keras"), ((3, 3, 16, 200), "in_out"), ((1, 7), "in_out"), ((7, 1), "torch"),
+])
+def test_orthogonal(shape, layout, dtype):
+    gain = 1.7
+    w = initlab.orthogonal(shape, gain=gain, layout=layout, dtype=dtype, rng=3)
+    assert w.shape == shape and w.dtype == dtype
+    assert_orthogonal(w, gain=gain, layout=layout)
+    rows = shape[0] if initlab.LAYOUTS[layout] == "out_in" else math.prod(shape[:-1])
+    cols = math.prod(shape) // rows
+    second = float(np.mean(w.astype(np.float64) ** 2))
+    tol = {np.float64: 1e-12, np.float32: 1e-6, np.float16: 2e-3}[dtype]
+    assert second == pytest.approx(gain**2 / max(rows, cols), rel=tol)
+
+
+def test_orthogonal_flattening_matches_peers():
+    # PyTorch: rows = shape[0]; Keras/JAX: columns = shape[-1].
+    w = initlab.orthogonal((8, 2, 3), layout="torch", rng=0, dtype=np.float64)
+    m = w.reshape(8, 6)
+    assert np.allclose(m.T @ m, np.eye(6), atol=1e-12)
+    v = initlab.orthogonal((2, 3, 8), rng=0, dtype=np.float64)
+    m = v.reshape(6, 8)
+    assert np.allclose(m @ m.T, np.eye(6), atol=1e-12)
+
+
+def test_orthogonal_is_haar():
+    # Haar on O(n): E tr Q = 0 and Var tr Q = 1; without the sign fix E tr Q = -1.60 at n = 8.
+    # sqrt(n) Q_00 has the law of a coordinate of a uniform unit vector:
+    # (Q_00 + 1) / 2 ~ Beta((n-1)/2, (n-1)/2).
+    n, draws = 8, 4000
+    g = np.random.default_rng(11)
+    qs = np.stack([initlab.orthogonal((n, n), rng=g, dtype=np.float64) for _ in range(draws)])
+    traces = np.trace(qs, axis1=1, axis2=2)
+    assert_mean(traces, 0.0, 1.0)
+    assert_variance(traces, 1.0, kurtosis=float(np.mean(traces**4)) / 1.0)
+    assert_distribution((qs[:, 0, 0] + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2))
+    assert_distribution((qs[:, 3, 5] + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2))
+
+
+def test_orthogonal_refuses_vectors_and_regions():
+    with pytest.raises(ValueError, match=r"orthogonal: shape=\(5,\) has 1 dimension"):
+        initlab.orthogonal((5,))
+    with pytest.raises(ValueError, match=r"orthogonal: region=.*not elementwise"):
+        initlab.orthogonal((5, 5), region=(slice(0, 2),))
+
+
+# ---------------------------------------------------------------------------------------------
+# exact initializers
+
+
+def test_eye_and_dirac_exact():
+    assert np.array_equal(initlab.eye((2, 3), gain=2.0),
+                          np.array([[2, 0, 0], [0, 2, 0]], np.float32))
+    assert np.array_equal(initlab.eye((3, 2)), np.eye(3, 2, dtype=np.float32))
+    assert initlab.identity is initlab.eye
+    # torch.nn.init.dirac_(torch.empty(4, 2, 3), groups=2)[:, :, 1]
+    w = initlab.dirac((4, 2, 3), groups=2, layout="torch")
+    assert np.array_equal(w[:, :, 1], np.array([[1, 0], [0, 1], [1, 0], [0, 1]], np.float32))
+    assert w[:, :, [0, 2]].sum() == 0
+    # Keras layout (*k, in, out) is the PyTorch layout with the axes reversed.
+    for shape, groups in [((6, 3, 5, 5), 2), ((8, 8, 3, 3, 3), 1), ((2, 5, 4), 1)]:
+        torch_w = initlab.dirac(shape, groups=groups, layout="torch")
+        keras_w = initlab.dirac(shape[::-1], groups=groups)
+        assert np.array_equal(torch_w, keras_w.transpose(*reversed(range(len(shape)))))
+
+
+def test_dirac_is_an_identity_convolution():
+    from scipy.signal import correlate
+
+    w = initlab.dirac((4, 4, 3, 3), layout="torch", dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((4, 7, 7))
+    y = np.stack([sum(correlate(x[i], w[o, i], mode="same") for i in range(4))
+                  for o in range(4)])
+    assert np.allclose(y, x)
+
+
+def test_constants():
+    assert np.array_equal(initlab.zeros((2, 2)), np.zeros((2, 2), np.float32))
+    assert np.array_equal(initlab.ones((2,), dtype=np.float16), np.ones(2, np.float16))
+    assert np.isnan(initlab.constant((2,), value=math.nan)).all()
+    assert (initlab.constant((3,), value=-1.5, dtype=np.float64) == -1.5).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# shapes with no elements: one rule for all (empty result, no warning, no division by zero)
+
+ALL = [(name, getattr(initlab, name)) for name in initlab.INITIALIZERS]
+NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5}}
+EMPTY_SHAPES = {"eye": [(0, 0), (0, 4)], "dirac": [(0, 3, 3), (4, 0, 3, 3)],
+                "sparse": [(0, 0), (5, 0)]}
+
+
+@pytest.mark.parametrize(("name", "fn"), ALL, ids=[a[0] for a in ALL])
+def test_zero_size(name, fn):
+    for shape in EMPTY_SHAPES.get(name, [(0, 0), (0, 10), (3, 3, 0, 8)]):
+        x = fn(shape, **NEEDS.get(name, {}), rng=0)
+        assert x.shape == shape and x.size == 0 and x.dtype == np.float32
+
+
+# ---------------------------------------------------------------------------------------------
+# reproducibility and the RNG contract (SPEC 7)
+
+SAMPLE_SHAPES = {"eye": (6, 5), "dirac": (4, 4, 3), "sparse": (6, 5)}
+
+
+def call(name, rng=0, **kw):
+    return getattr(initlab, name)(SAMPLE_SHAPES.get(name, (6, 5)), **NEEDS.get(name, {}),
+                                  rng=rng, **kw)
+
+
+@pytest.mark.parametrize("name", initlab.INITIALIZERS)
+def test_same_seed_same_bits_and_global_state_untouched(name):
+    np.random.seed(123)  # noqa: NPY002 - the global state must stay untouched
+    random.seed(123)
+    np_state, py_state = np.random.get_state(), random.getstate()  # noqa: NPY002
+    a, b = call(name, rng=7), call(name, rng=7)
+    assert a.tobytes() == b.tobytes()
+    assert a.tobytes() == call(name, rng=np.random.default_rng(7)).tobytes()
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(np.array_equal(x, y) for x, y in zip(np_state, after, strict=True))
+    assert random.getstate() == py_state
+
+
+@pytest.mark.parametrize("name", ["normal", "uniform", "truncated_normal", "xavier_normal",
+                                  "orthogonal", "sparse"])
+def test_random_initializers_differ_by_seed_and_per_generator_call(name):
+    assert call(name, rng=1).tobytes() != call(name, rng=2).tobytes()
+    g = np.random.default_rng(3)
+    assert call(name, rng=g).tobytes() != call(name, rng=g).tobytes()
+
+
+@pytest.mark.parametrize("shape", [(1,), (10, 10), (1000, 1000)])
+def test_generator_is_advanced_by_a_fixed_amount(shape):
+    g, ref = np.random.default_rng(5), np.random.default_rng(5)
+    initlab.normal(shape, rng=g)
+    ref.bit_generator.advance(2)
+    assert g.bit_generator.state == ref.bit_generator.state
+
+
+def test_rng_none_gives_fresh_values():
+    assert initlab.normal((8,)).tobytes() != initlab.normal((8,)).tobytes()
+
+
+def test_float32_is_drawn_without_float64_temporaries():
+    shape = (2048, 2048)  # 16 MiB of float32
+    for fn in (initlab.normal, initlab.uniform, initlab.truncated_normal, initlab.he_normal):
+        tracemalloc.start()
+        x = fn(shape, rng=0, threads=2)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert x.dtype == np.float32
+        assert peak < x.nbytes + (4 << 20), (fn.__name__, peak)
+
+
+# ---------------------------------------------------------------------------------------------
+# out=
+
+
+@pytest.mark.parametrize("name", initlab.INITIALIZERS)
+def test_out_is_filled_and_returned(name):
+    shape = SAMPLE_SHAPES.get(name, (6, 5))
+    expected = call(name, rng=4, dtype=np.float64)
+    out = np.empty(shape, np.float64)
+    assert call(name, rng=4, dtype=np.float64, out=out) is out
+    assert out.tobytes() == expected.tobytes()
+    # a non-contiguous view gets the same values
+    big = np.zeros((shape[0], 2 * shape[1], *shape[2:]))
+    view = big[:, ::2]
+    assert call(name, rng=4, dtype=np.float64, out=view) is view
+    assert np.array_equal(view, expected) and not big[:, 1::2].any()
+
+
+def test_class_call_infers_dtype_from_out():
+    out = np.zeros((3, 4), np.float64)
+    assert initlab.HeNormal()((3, 4), out=out, rng=0) is out
+    assert np.array_equal(out, initlab.he_normal((3, 4), dtype=np.float64, rng=0))
+
+
+# ---------------------------------------------------------------------------------------------
+# bad calls: (id, function, shape, kwargs, exception, fragments of the message)
+
+SENTINEL = 7.25
+BAD_CALLS = [
+    ("normal negative std", initlab.normal, (3, 4), {"std": -1.0}, ValueError,
+     ["normal: std=-1.0", ">= 0"]),
+    ("normal nan mean", initlab.normal, (3, 4), {"mean": math.nan}, ValueError,
+     ["mean=nan", "finite"]),
+    ("normal std str", initlab.normal, (3, 4), {"std": "1"}, TypeError, ["std='1'"]),
+    ("normal std bool", initlab.normal, (3, 4), {"std": True}, TypeError, ["std=True"]),
+    ("normal float16 overflow", initlab.normal, (3, 4), {"std": 1e4, "dtype": np.float16},
+     ValueError, ["std=10000.0", "overflow float16"]),
+    ("uniform high < low", initlab.uniform, (3, 4), {"low": 1.0, "high": 0.0}, ValueError,
+     ["uniform: high=0.0", "low=1.0"]),
+    ("uniform float32 overflow", initlab.uniform, (3, 4), {"low": -3e38, "high": 3e38},
+     ValueError, ["high=3e+38", "overflow float32"]),
+    ("truncated bounds order", initlab.truncated_normal, (3, 4), {"lower": 1.0, "upper": 1.0},
+     ValueError, ["truncated_normal: upper=1.0", "lower=1.0"]),
+    ("truncated no mass", initlab.truncated_normal, (3, 4), {"lower": 40.0, "upper": 41.0},
+     ValueError, ["lower=40.0", "probability"]),
+    ("truncated nan bound", initlab.truncated_normal, (3, 4), {"upper": math.nan}, ValueError,
+     ["upper=nan"]),
+    ("vs scale zero", initlab.variance_scaling, (3, 4), {"scale": 0.0}, ValueError,
+     ["variance_scaling: scale=0.0", "> 0"]),
+    ("vs mode", initlab.variance_scaling, (3, 4), {"mode": "fan"}, ValueError,
+     ["mode='fan'", "'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'"]),
+    ("vs distribution", initlab.variance_scaling, (3, 4), {"distribution": "gaussian"},
+     ValueError, ["distribution='gaussian'", "'truncated_normal'"]),
+    ("vs 1-d", initlab.variance_scaling, (5,), {}, ValueError,
+     ["shape=(5,) has 1 dimension", "in_axis"]),
+    ("vs groups", initlab.variance_scaling, (3, 3, 4, 6), {"groups": 4}, ValueError,
+     ["groups=4", "divide"]),
+    ("xavier gain zero", initlab.xavier_uniform, (3, 4), {"gain": 0.0}, ValueError,
+     ["xavier_uniform: gain=0.0"]),
+    ("xavier layout", initlab.xavier_normal, (3, 4), {"layout": "nhwc"}, ValueError,
+     ["layout='nhwc'", "'in_out', 'out_in'"]),
+    ("kaiming mode", initlab.kaiming_normal, (3, 4), {"mode": "fan"}, ValueError,
+     ["kaiming_normal: mode='fan'"]),
+    ("kaiming nonlinearity", initlab.kaiming_uniform, (3, 4), {"nonlinearity": "swishy"},
+     ValueError, ["kaiming_uniform: nonlinearity='swishy'", "'relu'"]),
+    ("kaiming a", initlab.kaiming_uniform, (3, 4), {"a": "0"}, TypeError, ["a='0'"]),
+    ("lecun in_axis", initlab.lecun_normal, (3, 4), {"in_axis": 5}, ValueError,
+     ["lecun_normal: in_axis=5", "[-2, 2)"]),
+    ("orthogonal gain", initlab.orthogonal, (3, 4), {"gain": math.inf}, ValueError,
+     ["orthogonal: gain=inf"]),
+    ("eye 3-d", initlab.eye, (3, 4, 5), {}, ValueError, ["eye: shape=(3, 4, 5)", "2-d"]),
+    ("dirac 2-d", initlab.dirac, (3, 4), {}, ValueError, ["dirac: shape=(3, 4)", "3-, 4- or 5-d"]),
+    ("dirac groups", initlab.dirac, (3, 3, 5), {"groups": 2, "layout": "torch"}, ValueError,
+     ["dirac: groups=2", "divide"]),
+    ("sparse sparsity", initlab.sparse, (3, 4), {"sparsity": 1.5}, ValueError,
+     ["sparse: sparsity=1.5", "[0, 1]"]),
+    ("sparse 3-d", initlab.sparse, (3, 4, 5), {"sparsity": 0.5}, ValueError, ["2-d"]),
+    ("constant overflow", initlab.constant, (3, 4), {"value": 1e300}, ValueError,
+     ["constant: value=1e+300", "float32"]),
+    ("dtype int", initlab.normal, (3, 4), {"dtype": np.int32}, TypeError,
+     ["normal: dtype=<class 'numpy.int32'>", "float16, float32 or float64"]),
+    ("dtype bool", initlab.zeros, (3, 4), {"dtype": bool}, TypeError, ["dtype="]),
+    ("dtype object", initlab.he_normal, (3, 4), {"dtype": object}, TypeError, ["dtype="]),
+    ("dtype complex", initlab.orthogonal, (3, 4), {"dtype": np.complex64}, TypeError,
+     ["dtype="]),
+    ("rng negative", initlab.normal, (3, 4), {"rng": -1}, ValueError, ["rng=-1", "Generator"]),
+    ("rng RandomState", initlab.normal, (3, 4), {"rng": np.random.RandomState(0)}, TypeError,
+     ["rng=", "numpy.random.Generator"]),
+    ("rng float", initlab.uniform, (3, 4), {"rng": 1.5}, TypeError, ["rng=1.5"]),
+    ("threads zero", initlab.normal, (3, 4), {"threads": 0}, ValueError, ["threads=0", ">= 1"]),
+    ("region too long", initlab.normal, (3, 4), {"region": (0, 0, 0)}, ValueError,
+     ["region=(0, 0, 0)"]),
+    ("region index", initlab.normal, (3, 4), {"region": (5,)}, ValueError,
+     ["region=(5,)", "out of range"]),
+    ("region step 0", initlab.normal, (3, 4), {"region": (slice(0, 2, 0),)}, ValueError,
+     ["step cannot be zero"]),
+    ("region sparse", initlab.sparse, (3, 4), {"sparsity": 0.5, "region": (0,)}, ValueError,
+     ["sparse: region=", "not elementwise"]),
+    ("negative shape", initlab.uniform, (3, -4), {}, ValueError, ["uniform: shape=(3, -4)"]),
+    ("float shape", initlab.uniform, (3, 4.0), {}, TypeError, ["shape=(3, 4.0)"]),
+]
+
+
+@pytest.mark.parametrize(("fn", "shape", "kwargs", "exc", "fragments"),
+                         [b[1:] for b in BAD_CALLS], ids=[b[0] for b in BAD_CALLS])
+def test_bad_calls(fn, shape, kwargs, exc, fragments):
+    dims = tuple(d if isinstance(d, int) and d >= 0 else 3 for d in shape)
+    dtype = kwargs.get("dtype", np.float32)
+    out_dtype = dtype if np.dtype(dtype).kind == "f" else np.float32
+    out = np.full(dims if "region" not in kwargs else (1,), SENTINEL, out_dtype)
+    out_kw = {} if "region" in kwargs or np.dtype(dtype).kind != "f" else {"out": out}
+    with pytest.raises(exc) as info:
+        fn(shape, **kwargs, **out_kw)
+    message = str(info.value)
+    assert message.startswith(f"{fn.__name__}: "), message
+    for fragment in fragments:
+        assert fragment in message, (fragment, message)
+    assert "; " in message, message  # the accepted values follow
+    assert (out == SENTINEL).all()
+
+
+def test_out_mismatch_leaves_out_untouched():
+    out = np.full((3, 4), SENTINEL, np.float32)
+    for kw, exc, fragment in [({"shape": (4, 3)}, ValueError, "its shape must be (4, 3)"),
+                              ({"dtype": np.float64}, TypeError, "dtype=float64")]:
+        with pytest.raises(exc, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+            initlab.normal(kw.get("shape", (3, 4)), dtype=kw.get("dtype", np.float32), out=out)
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="read-only"):
+        initlab.normal((3, 4), out=out)
+    with pytest.raises(TypeError, match=r"numpy\.ndarray"):
+        initlab.normal((3, 4), out=[0.0] * 12)
+    assert (out == SENTINEL).all()
+
+
+def test_bad_call_does_not_advance_the_generator():
+    g = np.random.default_rng(0)
+    before = g.bit_generator.state
+    with pytest.raises(ValueError):
+        initlab.he_normal((3, 3, 8, 6), groups=4, rng=g)  # fails on the shape, after the key?
+    assert g.bit_generator.state == before
+
+
+# ---------------------------------------------------------------------------------------------
+# property tests over shapes, layouts and parameters
+
+
+@settings(max_examples=150, derandomize=True, deadline=None)
+@given(ist.initializer_cases(max_side=6, max_size=600), ist.rng_arguments())
+def test_every_case_runs_and_repeats(case, rng):
+    name, shape, config = case
+    fn = getattr(initlab, name)
+    seed = 17 if rng is None or not isinstance(rng, int) else rng
+    x = fn(shape, **config, rng=seed)
+    assert x.shape == shape and x.dtype == np.float32 and np.isfinite(x).all()
+    assert fn(shape, **config, rng=seed).tobytes() == x.tobytes()
+    init = initlab.get({"class_name": name, "config": config})
+    assert init(shape, rng=seed).tobytes() == x.tobytes()
+    expected_mean, second = initlab.expected_moments(init, shape) if x.size else (0.0, 0.0)
+    assert math.isfinite(expected_mean) and second >= 0
+
+
+@settings(max_examples=100, derandomize=True, deadline=None)
+@given(ist.shapes_and_fan_arguments(max_dims=4, max_size=2000))
+def test_variance_scaling_bounds_follow_the_fans(case):
+    shape, fan_kwargs = case
+    if math.prod(shape) == 0:
+        return
+    fans = initlab.compute_fans(shape, **fan_kwargs)
+    x = initlab.variance_scaling(shape, scale=1.5, mode="fan_out", distribution="uniform",
+                                 **fan_kwargs, dtype=np.float64, rng=1)
+    assert float(np.abs(x).max()) <= math.sqrt(3 * 1.5 / fans.fan_out)
+    assert initlab.expected_moments(
+        initlab.VarianceScaling(scale=1.5, mode="fan_out", **fan_kwargs), shape
+    ) == (0.0, pytest.approx(1.5 / fans.fan_out))
+
+
+# ---------------------------------------------------------------------------------------------
+# classes, get, serialize
+
+CLASS_CASES = [
+    (initlab.Zeros(), (3, 4)),
+    (initlab.Constant(value=0.25), (3, 4)),
+    (initlab.Normal(mean=1.0, std=0.5), (3, 4)),
+    (initlab.Uniform(low=-2, high=2), (3, 4)),
+    (initlab.TruncatedNormal(std=0.02, lower=-3.0, upper=1.0), (3, 4)),
+    (initlab.VarianceScaling(scale=2.0, mode="fan_avg", distribution="uniform",
+                             in_axis=(0,), out_axis=[2], batch_axis=1), (3, 2, 5)),
+    (initlab.GlorotUniform(gain=1.5, layout="torch"), (3, 4)),
+    (initlab.HeNormal(a=0.1, mode="fan_out", nonlinearity="leaky_relu", groups=2), (3, 4)),
+    (initlab.LecunUniform(transposed=True), (3, 4)),
+    (initlab.Orthogonal(gain=0.5, layout="torch"), (3, 4)),
+    (initlab.Identity(gain=2.0), (3, 4)),
+    (initlab.Dirac(groups=2), (3, 3, 2)),
+    (initlab.Sparse(sparsity=0.25, std=0.1), (3, 4)),
+]
+
+
+@pytest.mark.parametrize(("init", "shape"), CLASS_CASES, ids=[type(c[0]).__name__ for c in
+                                                              CLASS_CASES])
+def test_class_round_trips(init, shape):
+    text = json.dumps(initlab.serialize(init))
+    again = initlab.get(json.loads(text))
+    assert again == init and type(again) is type(init)
+    assert again.get_config() == init.get_config()
+    assert type(init).from_config(init.get_config()) == init
+    assert eval(repr(init), vars(initlab)) == init
+    assert hash(again) == hash(init)
+    fn = type(init)._function
+    assert init(shape, rng=5).tobytes() == fn(shape, **init.get_config(), rng=5).tobytes()
+
+
+def test_aliases_are_the_same_objects():
+    pairs = [(initlab.glorot_uniform, initlab.xavier_uniform),
+             (initlab.glorot_normal, initlab.xavier_normal),
+             (initlab.he_uniform, initlab.kaiming_uniform),
+             (initlab.he_normal, initlab.kaiming_normal), (initlab.identity, initlab.eye),
+             (initlab.XavierUniform, initlab.GlorotUniform),
+             (initlab.XavierNormal, initlab.GlorotNormal),
+             (initlab.KaimingUniform, initlab.HeUniform),
+             (initlab.KaimingNormal, initlab.HeNormal), (initlab.Identity, initlab.Eye)]
+    for a, b in pairs:
+        assert a is b
+
+
+@pytest.mark.parametrize(("name", "cls"), [
+    ("he_normal", "HeNormal"), ("kaiming_normal", "HeNormal"), ("HeNormal", "HeNormal"),
+    ("KaimingUniform", "HeUniform"), ("glorot_uniform", "GlorotUniform"),
+    ("xavier_normal", "GlorotNormal"), ("lecun_normal", "LecunNormal"),
+    ("orthogonal", "Orthogonal"), ("identity", "Eye"), ("eye", "Eye"), ("zeros", "Zeros"),
+    ("truncated_normal", "TruncatedNormal"), ("random_normal", "Normal"),
+    ("variance_scaling", "VarianceScaling"), ("dirac", "Dirac"),
+])
+def test_get_by_name(name, cls):
+    assert type(initlab.get(name)).__name__ == cls
+
+
+def test_get_passes_through_objects_and_callables():
+    init = initlab.HeNormal()
+    assert initlab.get(init) is init
+    assert initlab.get(initlab.he_normal) is initlab.he_normal
+
+    def mine(shape, *, dtype=None, rng=None, out=None):
+        return np.zeros(shape)
+
+    assert initlab.get(mine) is mine
+
+
+@pytest.mark.parametrize(("identifier", "exc", "fragment"), [
+    ("he_norml", ValueError, "get: identifier='he_norml'"),
+    (3, TypeError, "get: identifier=3"),
+    (None, TypeError, "identifier=None"),
+    ({"config": {}}, TypeError, "'class_name'"),
+    ({"class_name": "HeNormal", "config": {"mode": "x"}}, ValueError, "HeNormal: mode='x'"),
+    ({"class_name": "HeNormal", "config": {"gain": 2}}, TypeError, "HeNormal: gain=2"),
+    ({"class_name": "HeNormal", "config": [1]}, TypeError, "config=[1]"),
+    ({"class_name": "HeNormal", "extra": 1}, ValueError, "'class_name' and 'config'"),
+    ("constant", TypeError, "Constant: missing required argument 'value'"),
+])
+def test_get_errors(identifier, exc, fragment):
+    with pytest.raises(exc) as info:
+        initlab.get(identifier)
+    assert fragment in str(info.value)
+
+
+def test_serialize():
+    assert initlab.serialize(initlab.he_normal) == initlab.serialize(initlab.HeNormal())
+    assert initlab.serialize(initlab.Zeros()) == {"class_name": "Zeros", "config": {}}
+    with pytest.raises(TypeError, match="serialize: initializer="):
+        initlab.serialize(lambda shape: shape)
+    with pytest.raises(TypeError, match="Constant"):
+        initlab.serialize(initlab.constant)
+
+
+def test_objects_hold_no_randomness():
+    init = initlab.Normal()
+    assert init((5,), rng=1).tobytes() == init((5,), rng=1).tobytes()
+    g = np.random.default_rng(1)
+    assert init((5,), rng=g).tobytes() != init((5,), rng=g).tobytes()
+
+
+def test_class_docstrings_reference_the_function():
+    for name in initlab.INITIALIZERS:
+        cls = type(initlab.get({"class_name": name, "config": NEEDS.get(name, {})}))
+        assert f":func:`{name}`" in cls.__doc__
+        assert "References" in cls.__doc__ and "Examples" in cls.__doc__
+
+
+# ---------------------------------------------------------------------------------------------
+# peer parity: hand-computed values of PyTorch, Keras and JAX formulas
+
+
+def test_peer_parity_bounds():
+    n = 200_000
+    x = initlab.kaiming_uniform((n, 10), layout="torch", rng=0)  # torch default: U(+-sqrt(6/10))
+    assert float(np.abs(x).max()) == pytest.approx(math.sqrt(0.6), rel=1e-4)
+    x = initlab.kaiming_uniform((10, n), a=math.sqrt(5), rng=0)  # nn.Linear: U(+-1/sqrt(10))
+    assert float(np.abs(x).max()) == pytest.approx(1 / math.sqrt(10), rel=1e-4)
+    x = initlab.xavier_uniform((n, 10), gain=initlab.calculate_gain("tanh"), rng=0)
+    assert float(np.abs(x).max()) == pytest.approx(5 / 3 * math.sqrt(6 / (n + 10)), rel=1e-4)
+    x = initlab.lecun_normal((10, n), rng=0)  # Keras/JAX: cut at 2 sigma', sigma' = .../0.8796
+    assert float(np.abs(x).max()) == pytest.approx(2 / math.sqrt(10) / TN2, rel=1e-3)
+    assert initlab.TRUNCATED_NORMAL_STD == pytest.approx(float(stats.truncnorm(-2, 2).std()),
+                                                         rel=1e-15)
