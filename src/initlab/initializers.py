@@ -1059,8 +1059,8 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     >>> import initlab
     >>> w = initlab.kaiming_normal((64, 128, 3, 3), layout="torch", mode="fan_out",
     ...                            nonlinearity="relu", rng=0)
-    >>> round(float(w.std()), 4), round((2 / (64 * 9)) ** 0.5, 4)
-    (0.0589, 0.0589)
+    >>> round(float(w.std()), 3), round((2 / (64 * 9)) ** 0.5, 3)
+    (0.059, 0.059)
     """
     return _apply("kaiming_normal", "kaiming_normal", shape, dtype, rng, out, threads, region,
                   {"a": a, "mode": mode, "nonlinearity": nonlinearity,

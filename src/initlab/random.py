@@ -201,10 +201,71 @@ def aux_generator(key: Key, j: int) -> np.random.Generator:
 # samplers: each fills a 1-d contiguous buffer (float32 or float64, <= CHUNK elements)
 
 
+class Workspace:
+    """Per-thread scratch arrays, reused across chunks so that no chunk allocates."""
+
+    def __init__(self) -> None:
+        self._arrays: dict[str, Array] = {}
+
+    def get(self, name: str, n: int, dtype: type[np.floating[Any]]) -> Array:
+        array = self._arrays.get(name)
+        if array is None or array.size < n or array.dtype != dtype:
+            array = np.empty(max(n, CHUNK // 2), dtype)
+            self._arrays[name] = array
+        return array[:n]
+
+
 class Sampler(Protocol):
     """Fills ``buf`` with draws from a distribution using ``gen``."""
 
-    def draw(self, gen: np.random.Generator, buf: Array) -> None: ...
+    def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None: ...
+
+
+_TWO_PI = 2.0 * math.pi
+
+
+def standard_normal(gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
+    r"""Fill ``buf`` with standard normals: Box-Muller in float32, NumPy's ziggurat in float64.
+
+    For float32, with :math:`u, v` uniform on [0, 1) drawn in float64 (53 bits) and
+    :math:`w = 1 - u \in (0, 1]`, the first half of the buffer receives
+    :math:`\sqrt{-2\ln w}\cos 2\pi v` and the second half :math:`\sqrt{-2\ln w}\sin 2\pi v`
+    (Box and Muller 1958). The logarithm, square root, sine and cosine run in float32; the
+    rounding of :math:`w` to float32 is corrected to first order in float64,
+    :math:`\ln w = \ln w_{32} + (w - w_{32})/w_{32}`, so that values near 0 keep their
+    relative precision. The largest value is :math:`\sqrt{2 \cdot 53 \ln 2} = 8.57` (a normal
+    exceeds it with probability :math:`10^{-17}`).
+    """
+    if buf.dtype != np.float32:
+        gen.standard_normal(dtype=buf.dtype, out=buf)
+        return
+    n = buf.size
+    if n % 2:
+        tmp = ws.get("odd", n + 1, np.float32)
+        standard_normal(gen, tmp, ws)
+        buf[...] = tmp[:n]
+        return
+    m = n // 2
+    u, t, w32 = ws.get("u", m, np.float64), ws.get("t", m, np.float64), ws.get(
+        "w32", m, np.float32)
+    r, s = buf[:m], buf[m:]
+    gen.random(out=u)
+    np.subtract(1.0, u, out=u)  # w in (0, 1]
+    np.copyto(w32, u, casting="unsafe")
+    np.copyto(t, w32)
+    np.subtract(u, t, out=u)
+    np.divide(u, t, out=u)  # (w - w32) / w32
+    np.log(w32, out=r)
+    np.add(r, u, out=r, casting="same_kind")
+    r *= -2.0
+    np.sqrt(r, out=r)
+    gen.random(out=u)
+    u *= _TWO_PI
+    np.copyto(w32, u, casting="unsafe")  # the angle
+    np.sin(w32, out=s)
+    s *= r
+    np.cos(w32, out=w32)
+    r *= w32
 
 
 class Uniform:
@@ -213,7 +274,7 @@ class Uniform:
     def __init__(self, low: float, high: float) -> None:
         self.low, self.width = low, high - low
 
-    def draw(self, gen: np.random.Generator, buf: Array) -> None:
+    def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
         gen.random(dtype=buf.dtype, out=buf)
         if self.width != 1.0:
             buf *= self.width
@@ -227,8 +288,8 @@ class Normal:
     def __init__(self, mean: float, std: float) -> None:
         self.mean, self.std = mean, std
 
-    def draw(self, gen: np.random.Generator, buf: Array) -> None:
-        gen.standard_normal(dtype=buf.dtype, out=buf)
+    def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
+        standard_normal(gen, buf, ws)
         if self.std != 1.0:
             buf *= self.std
         if self.mean != 0.0:
@@ -246,8 +307,10 @@ class TruncatedNormal:
     r"""Normal :math:`\mathcal{N}(\text{mean}, \text{std}^2)` restricted to
     :math:`[\text{mean} + a\,\text{std}, \text{mean} + b\,\text{std}]`, exactly.
 
-    When the interval holds at least a quarter of the mass, standard normals outside
-    :math:`[a, b]` are re-drawn (only those) until none is left; otherwise the inverse CDF
+    When the interval holds at least a quarter of the mass, a chunk of :math:`n` values is
+    the first :math:`n` values inside :math:`[a, b]` of a stream of standard normals drawn in
+    batches of about :math:`1.02\,n/P + 65` (:math:`P` the mass of the interval; one batch
+    suffices but with probability below :math:`10^{-6}`); otherwise the inverse CDF
     is applied to uniforms in float64 on the tail where it is accurate. Either way every value
     lies in the interval: a final clip to the bounds (rounded inward in the output dtype)
     only removes the effect of rounding in ``mean + std * x``.
@@ -258,7 +321,8 @@ class TruncatedNormal:
     def __init__(self, mean: float, std: float, a: float, b: float, dtype: np.dtype[Any]
                  ) -> None:
         self.mean, self.std, self.a, self.b = mean, std, a, b
-        self.rejection = truncnorm_mass(a, b) >= self.REJECTION_MIN_MASS
+        self.mass = truncnorm_mass(a, b)
+        self.rejection = self.mass >= self.REJECTION_MIN_MASS
         self.lo, self.hi = _inward_bounds(mean + a * std, mean + b * std, dtype)
         # Inverse-CDF set-up, mirrored so that the interval lies where ndtr is accurate.
         self.flip = a > 0
@@ -266,15 +330,17 @@ class TruncatedNormal:
         self.p_lo, self.p_hi = float(special.ndtr(lo_t)), float(special.ndtr(hi_t))
         self.lo_t, self.hi_t = lo_t, hi_t
 
-    def draw(self, gen: np.random.Generator, buf: Array) -> None:
+    def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
         if self.rejection:
-            gen.standard_normal(dtype=buf.dtype, out=buf)
-            a, b = self.a, self.b
-            bad = np.flatnonzero((buf < a) | (buf > b))
-            while bad.size:
-                fresh = gen.standard_normal(bad.size, dtype=buf.dtype)
-                buf[bad] = fresh
-                bad = bad[(fresh < a) | (fresh > b)]
+            a, b, n, filled = self.a, self.b, buf.size, 0
+            while filled < n:  # the first n accepted values of batches of normals
+                need = n - filled
+                batch = 2 * ((int(need / self.mass * 1.02) + 65) // 2)
+                candidates = ws.get("candidates", batch, buf.dtype.type)
+                standard_normal(gen, candidates, ws)
+                accepted = candidates[(candidates >= a) & (candidates <= b)][:need]
+                buf[filled:filled + accepted.size] = accepted
+                filled += accepted.size
         else:
             u = gen.random(buf.size)
             u *= self.p_hi - self.p_lo
@@ -318,15 +384,17 @@ def work_dtype(dtype: np.dtype[Any]) -> np.dtype[Any]:
     return np.dtype(np.float64) if dtype == np.float64 else np.dtype(np.float32)
 
 
-def _fill_block(sampler: Sampler, key: Key, k: int, dest: Array, scratch: Array | None) -> None:
+def _fill_block(sampler: Sampler, key: Key, k: int, dest: Array, ws: Workspace) -> None:
     gen = block_generator(key, k)
+    scratch = None if dest.dtype == work_dtype(dest.dtype) else ws.get(
+        "cast", CHUNK, work_dtype(dest.dtype).type)
     for off in range(0, dest.size, CHUNK):
         part = dest[off:off + CHUNK]
         if scratch is None:
-            sampler.draw(gen, part)
+            sampler.draw(gen, part, ws)
         else:
             tmp = scratch[:part.size]
-            sampler.draw(gen, tmp)
+            sampler.draw(gen, tmp, ws)
             part[...] = tmp
 
 
@@ -396,17 +464,15 @@ def generate(
     result = out if out is not None else np.empty(result_shape, dtype)
     if result.size == 0:
         return result
-    wd = work_dtype(dtype)
-    needs_scratch = wd != dtype
     n = math.prod(shape)
     if region is None:
         direct = result.flags.c_contiguous
         flat = result.reshape(-1) if direct else np.empty(n, dtype)
 
         def work(blocks: range) -> None:
-            scratch = np.empty(CHUNK, wd) if needs_scratch else None
+            ws = Workspace()
             for k in blocks:
-                _fill_block(sampler, key, k, flat[k * BLOCK:(k + 1) * BLOCK], scratch)
+                _fill_block(sampler, key, k, flat[k * BLOCK:(k + 1) * BLOCK], ws)
 
         run_blocks(-(-n // BLOCK), work, threads)
         if not direct:
@@ -423,11 +489,11 @@ def generate(
 
     def work_region(selected: range) -> None:
         buffer = np.empty(BLOCK, dtype)
-        scratch = np.empty(CHUNK, wd) if needs_scratch else None
+        ws = Workspace()
         for j in selected:
             k = int(blocks[j])
             size = min(BLOCK, n - k * BLOCK)
-            _fill_block(sampler, key, k, buffer[:size], scratch)
+            _fill_block(sampler, key, k, buffer[:size], ws)
             lo, hi = starts[j], starts[j + 1]
             values = buffer[sorted_index[lo:hi] - k * BLOCK]
             if order is None:
