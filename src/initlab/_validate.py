@@ -182,6 +182,8 @@ def check_rng(func: str, rng: object) -> None:
     them. Legacy ``RandomState`` objects and NumPy's global state are refused.
     """
     accepted = "use None, an int seed >= 0 or a numpy.random.Generator"
+    if type(rng).__name__ == "FixedKey":  # initlab.random.FixedKey (private)
+        return
     if rng is None or isinstance(
         rng, (np.random.Generator, np.random.SeedSequence, np.random.BitGenerator)
     ):

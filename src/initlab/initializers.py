@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 from numpy.typing import DTypeLike, NDArray
 
 from . import random as _random
@@ -1186,6 +1187,39 @@ def _matrix_dims(func: str, shape: tuple[int, ...], layout: str) -> tuple[int, i
     return math.prod(shape[:-1]), shape[-1]
 
 
+def _haar_columns(c: Array) -> Array:
+    """Orthonormal columns of a Haar-distributed matrix, from a C-ordered (k, m) Gaussian ``c``.
+
+    Row ``i`` of ``c`` is column ``i`` of an (m, k) Gaussian matrix ``A`` (m >= k). Instead of
+    factoring ``A`` (LAPACK ``geqrf``), the Householder reflector of column ``i`` is built
+    directly from ``A[i:, i]``, as ``geqrf`` would build it from an i.i.d. Gaussian vector
+    (Stewart 1980); ``orgqr`` then forms ``Q`` and the columns are multiplied by the signs of
+    ``R``'s diagonal (Mezzadri 2007). Overwrites ``c``; returns an (m, k) Fortran-ordered array.
+    """
+    k = c.shape[0]
+    tau = np.zeros(k, c.dtype)
+    signs = np.ones(k, c.dtype)
+    for i in range(k):
+        column = c[i, i:]
+        alpha, rest = float(column[0]), column[1:]
+        xnorm = math.sqrt(float(np.dot(rest, rest))) if rest.size else 0.0
+        if xnorm == 0.0:  # H = I, R_ii = alpha (LAPACK slarfg)
+            signs[i] = -1.0 if alpha < 0 else 1.0
+            continue
+        beta = -math.copysign(math.hypot(alpha, xnorm), alpha)
+        tau[i] = (beta - alpha) / beta
+        rest *= 1.0 / (alpha - beta)
+        signs[i] = 1.0 if beta > 0 else -1.0
+    orgqr = scipy.linalg.lapack.dorgqr if c.dtype == np.float64 else scipy.linalg.lapack.sorgqr
+    a = c.T  # (m, k), Fortran-ordered: no copy
+    lwork = int(orgqr(a, tau, lwork=-1)[1][0])
+    q, _, info = orgqr(a, tau, lwork=max(lwork, 1), overwrite_a=1)
+    if info != 0:  # pragma: no cover - LAPACK argument error
+        raise RuntimeError(f"orthogonal: LAPACK ?orgqr failed with info={info}")
+    q *= signs
+    return q
+
+
 def _run_orthogonal(func: str, call: _Call, p: dict[str, Any]) -> Array:
     rows, cols = _matrix_dims(func, call.shape, p["layout"])
     gain = p["gain"]
@@ -1195,12 +1229,9 @@ def _run_orthogonal(func: str, call: _Call, p: dict[str, Any]) -> Array:
         return result
     work = _random.work_dtype(call.dtype)
     big, small = max(rows, cols), min(rows, cols)
-    a = _random.generate(_random.Normal(0.0, 1.0), (big, small), work, call.key(),
+    c = _random.generate(_random.Normal(0.0, 1.0), (small, big), work, call.key(),
                          threads=call.threads)
-    q, r = scipy.linalg.qr(a, mode="economic", overwrite_a=True, check_finite=False)
-    signs = np.sign(np.diagonal(r))
-    signs[signs == 0] = 1
-    q *= signs
+    q = _haar_columns(c)  # (big, small), orthonormal columns
     if gain != 1.0:
         q *= gain
     matrix = q.T if rows < cols else q
@@ -1244,16 +1275,19 @@ def orthogonal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
 
     Notes
     -----
-    With the flattened matrix :math:`r \times c`, draw :math:`A \in \mathbb{R}^{\max \times
-    \min}` with i.i.d. :math:`\mathcal{N}(0,1)` entries, factor :math:`A = QR`, and set
-    :math:`Q \leftarrow Q\,\mathrm{diag}(\mathrm{sign}\,R_{ii})`; transpose if :math:`r < c`.
+    With the flattened matrix :math:`r \times c`, :math:`Q` is the Q factor of a
+    :math:`\max(r,c) \times \min(r,c)` matrix :math:`A` with i.i.d. :math:`\mathcal{N}(0,1)`
+    entries, times :math:`\mathrm{diag}(\mathrm{sign}\,R_{ii})`, transposed if :math:`r < c`.
     The sign correction makes :math:`Q` Haar-distributed (Mezzadri 2007); without it LAPACK's
-    Householder convention biases :math:`Q`. Then
+    Householder convention biases :math:`Q`. The factorization itself is not computed: the
+    Householder vectors that LAPACK's ``geqrf`` would derive from :math:`A` are independent
+    Gaussian vectors of lengths :math:`m, m-1, \ldots`, so they are drawn directly and only
+    ``orgqr`` runs (Stewart 1980): half the flops of a QR, the same distribution. Then
 
     .. math:: W^\top W = g^2 I\ (r \ge c) \quad\text{or}\quad WW^\top = g^2 I\ (r < c),
               \qquad \mathbb{E}\,W_{ij}^2 = \frac{g^2}{\max(r, c)}\ \text{exactly}.
 
-    The QR runs in float32 LAPACK (SciPy) for float16 and float32 results, then float16 is
+    LAPACK runs in float32 (SciPy's ``sorgqr``) for float16 and float32 results, then float16 is
     rounded: PyTorch, Keras and TensorFlow fail in half precision (pytorch/pytorch#9315).
 
     References
@@ -1262,6 +1296,8 @@ def orthogonal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
        dynamics of learning in deep linear neural networks", ICLR 2014, arXiv:1312.6120.
     .. [2] F. Mezzadri, "How to generate random matrices from the classical compact groups",
        Notices of the AMS 54(5), 2007, arXiv:math-ph/0609050.
+    .. [3] G. W. Stewart, "The efficient generation of random orthogonal matrices with an
+       application to condition estimators", SIAM J. Numer. Anal. 17(3), 403-409, 1980.
 
     Examples
     --------

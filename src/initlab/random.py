@@ -173,6 +173,11 @@ def run_blocks(nblocks: int, work: Callable[[range], None], threads: int) -> Non
 # keys and streams
 
 
+class FixedKey(tuple):  # type: ignore[type-arg]
+    """A call key fixed in advance (private): every chunk of a lazily built tensor uses the
+    key its graph was built with, so chunks drawn on other machines agree."""
+
+
 @lru_cache(maxsize=256)
 def _key_from_seed(seed: int) -> Key:
     raw = np.random.default_rng(seed).bit_generator.random_raw(2)
@@ -181,6 +186,8 @@ def _key_from_seed(seed: int) -> Key:
 
 def derive_key(rng: object) -> Key:
     """The call's 128-bit key from a validated ``rng`` (see the module docstring)."""
+    if isinstance(rng, FixedKey):
+        return int(rng[0]), int(rng[1])
     if is_int(rng):
         return _key_from_seed(operator.index(rng))  # type: ignore[arg-type]
     raw = np.random.default_rng(rng).bit_generator.random_raw(2)  # type: ignore[arg-type]
