@@ -44,6 +44,8 @@ def _show(value: object) -> str:
 
 def is_int(value: object) -> bool:
     """True for Python and NumPy integers, False for bools."""
+    if type(value) is int:
+        return True
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(
         value, (bool, np.bool_)
     )
@@ -51,6 +53,8 @@ def is_int(value: object) -> bool:
 
 def is_real(value: object) -> bool:
     """True for Python and NumPy real scalars, False for bools."""
+    if type(value) is float or type(value) is int:
+        return True
     return isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
         value, (bool, np.bool_)
     )
@@ -121,19 +125,22 @@ def check_choice(
     aliases: Mapping[str, str] | None = None,
 ) -> str:
     """One of ``choices`` (or an alias of one), as a string; returns the canonical choice."""
+    if type(value) is str:
+        if value in choices:
+            return value
+        if aliases and value in aliases:
+            return aliases[value]
     accepted = list(choices) + [a for a in (aliases or {}) if a not in choices]
     phrase = "use one of " + ", ".join(repr(c) for c in accepted)
     if not isinstance(value, str):
         fail(func, name, value, phrase, TypeError)
-    if value in choices:
-        return value
-    if aliases and value in aliases:
-        return aliases[value]
     fail(func, name, value, phrase)
 
 
 def check_shape(func: str, shape: object, name: str = "shape") -> tuple[int, ...]:
     """A tuple of non-negative integers (an int is read as a 1-d shape)."""
+    if type(shape) is tuple and all(type(d) is int and d >= 0 for d in shape):
+        return shape
     if is_int(shape):
         shape = (shape,)
     if isinstance(shape, np.ndarray) or not isinstance(shape, Iterable) or isinstance(
@@ -150,8 +157,15 @@ def check_shape(func: str, shape: object, name: str = "shape") -> tuple[int, ...
     return result
 
 
+_DTYPE_CACHE: dict[object, np.dtype[Any]] = {}
+
+
 def check_dtype(func: str, dtype: object) -> np.dtype[Any]:
     """float16, float32 or float64; anything else raises ``TypeError``."""
+    try:
+        return _DTYPE_CACHE[dtype]
+    except (KeyError, TypeError):
+        pass
     accepted = "use float16, float32 or float64"
     try:
         result = np.dtype(dtype)  # type: ignore[call-overload]
@@ -159,6 +173,10 @@ def check_dtype(func: str, dtype: object) -> np.dtype[Any]:
         fail(func, "dtype", dtype, accepted, TypeError)
     if dtype is None or result not in FLOAT_DTYPES:
         fail(func, "dtype", dtype, accepted, TypeError)
+    try:
+        _DTYPE_CACHE[dtype] = result
+    except TypeError:  # unhashable dtype-like
+        pass
     return np.dtype(result)
 
 
@@ -181,6 +199,8 @@ def check_rng(func: str, rng: object) -> None:
     A ``SeedSequence`` or ``BitGenerator`` is accepted as ``numpy.random.default_rng`` accepts
     them. Legacy ``RandomState`` objects and NumPy's global state are refused.
     """
+    if rng is None or type(rng) is np.random.Generator or (type(rng) is int and rng >= 0):
+        return
     accepted = "use None, an int seed >= 0 or a numpy.random.Generator"
     if type(rng).__name__ == "FixedKey":  # initlab.random.FixedKey (private)
         return

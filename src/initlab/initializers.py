@@ -11,6 +11,7 @@ import inspect
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -174,10 +175,43 @@ def _prepare(func: str, spec: _Spec, shape: object, dtype: object, rng: object, 
     return _Call(dims, dt, rng, out, nthreads, norm_region, result_shape)  # type: ignore[arg-type]
 
 
+def _freeze(value: object) -> object:
+    """A hashable key that also tells types apart (``1``, ``1.0`` and ``True`` differ), or
+    ``None`` for values that are not cached (lists, NumPy scalars)."""
+    kind = type(value)
+    if kind in (int, float, str, bool, type(None)):
+        return (kind, value)
+    if kind is tuple:
+        items = tuple(_freeze(v) for v in value)  # type: ignore[attr-defined]
+        return None if None in items else (kind, items)
+    return None
+
+
+@lru_cache(maxsize=2048)
+def _checked(name: str, func: str, frozen: tuple[tuple[str, object], ...]) -> dict[str, Any]:
+    params = {key: _thaw(value) for key, value in frozen}
+    return _SPECS[name].check(func, params)
+
+
+def _thaw(frozen: Any) -> Any:
+    kind, value = frozen
+    if kind is tuple:
+        return tuple(_thaw(v) for v in value)
+    return value
+
+
+def check_config(name: str, func: str, params: dict[str, Any]) -> dict[str, Any]:
+    """Validated configuration (cached for hashable parameters; never mutate the result)."""
+    frozen = tuple((key, _freeze(value)) for key, value in params.items())
+    if any(value is None for _, value in frozen):
+        return _SPECS[name].check(func, params)
+    return _checked(name, func, frozen)
+
+
 def _apply(name: str, func: str, shape: object, dtype: object, rng: object, out: object,
            threads: object, region: object, params: dict[str, Any]) -> Array:
     spec = _SPECS[name]
-    config = spec.check(func, params)
+    config = check_config(name, func, params)
     call = _prepare(func, spec, shape, dtype, rng, out, threads, region)
     return spec.run(func, call, config)
 
@@ -636,8 +670,13 @@ def _fan_value(fans: tuple[int, int, int], mode: str) -> float:
     return math.sqrt(fan_in * fan_out)
 
 
+@lru_cache(maxsize=1024)
+def _fans_cached(func: str, shape: tuple[int, ...], spec: FanSpec) -> tuple[int, int, int]:
+    return fans_for(func, shape, spec)
+
+
 def _run_vs(func: str, call: _Call, p: dict[str, Any]) -> Array:
-    fans = fans_for(func, call.shape, FanSpec(*(p[k] for k in _FAN_KEYS)))
+    fans = _fans_cached(func, call.shape, FanSpec(*(p[k] for k in _FAN_KEYS)))
     if call.empty:
         return call.new()
     var = p["scale"] / _fan_value(fans, p["mode"])
@@ -784,7 +823,7 @@ def _named_vs(name: str, distribution: str, mode: str | None, gain_of: _GainOf) 
         return {**own, **_check_fans(func, p)}
 
     def run(func: str, call: _Call, p: dict[str, Any]) -> Array:
-        own, gain = gain_of(func, p)
+        own, gain = gain_of(func, p)  # p is validated: cheap, and cached below
         vs = {"scale": gain * gain, "mode": own.get("mode", mode),
               "distribution": distribution, **{k: p[k] for k in _FAN_KEYS}}
         return _run_vs(func, call, vs)
@@ -800,8 +839,19 @@ def _xavier_gain(func: str, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
 def _kaiming_gain(func: str, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
     a = check_real(func, "a", p["a"])
     mode = check_choice(func, "mode", p["mode"], _MODES)
-    nonlinearity, gain = resolve_gain(func, p["nonlinearity"], a)
+    nonlinearity, gain = _resolved_gain(func, p["nonlinearity"], a)
     return {"a": a, "mode": mode, "nonlinearity": nonlinearity}, gain
+
+
+def _resolved_gain(func: str, nonlinearity: object, a: float) -> tuple[str, float]:
+    if type(nonlinearity) is str:
+        return _resolved_gain_cached(func, nonlinearity, a)
+    return resolve_gain(func, nonlinearity, a)
+
+
+@lru_cache(maxsize=256)
+def _resolved_gain_cached(func: str, nonlinearity: str, a: float) -> tuple[str, float]:
+    return resolve_gain(func, nonlinearity, a)
 
 
 def _lecun_gain(func: str, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
@@ -1677,7 +1727,7 @@ class Initializer:
         missing = [k for k, v in params.items() if v is _REQUIRED]
         if missing:
             raise TypeError(f"{func}: missing required argument {missing[0]!r}.")
-        self._config = _SPECS[cls._name].check(func, params)
+        self._config = check_config(cls._name, func, params)
 
     def __call__(self, shape: Shape, *, dtype: DTypeLike | None = None, rng: object = None,
                  out: Array | None = None, threads: int | None = None,

@@ -65,6 +65,7 @@ _pool_lock = threading.Lock()
 # threads
 
 
+@lru_cache(maxsize=1)
 def _available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
