@@ -556,7 +556,9 @@ def test_get_passes_through_objects_and_callables():
     (None, TypeError, "identifier=None"),
     ({"config": {}}, TypeError, "'class_name'"),
     ({"class_name": "HeNormal", "config": {"mode": "x"}}, ValueError, "HeNormal: mode='x'"),
+    ({"class_name": "HeNormal", "config": {"slope": 2}}, TypeError, "HeNormal: slope=2"),
     ({"class_name": "HeNormal", "config": {"gain": 2}}, TypeError, "HeNormal: gain=2"),
+    ({"class_name": "HeNormal", "config": {"gain": "exakt"}}, ValueError, "gain='exakt'"),
     ({"class_name": "HeNormal", "config": [1]}, TypeError, "config=[1]"),
     ({"class_name": "HeNormal", "extra": 1}, ValueError, "'class_name' and 'config'"),
     ("constant", TypeError, "Constant: missing required argument 'value'"),
@@ -606,3 +608,40 @@ def test_peer_parity_bounds():
     assert float(np.abs(x).max()) == pytest.approx(2 / math.sqrt(10) / TN2, rel=1e-3)
     assert initlab.TRUNCATED_NORMAL_STD == pytest.approx(float(stats.truncnorm(-2, 2).std()),
                                                          rel=1e-15)
+
+
+# ---------------------------------------------------------------------------------------------
+# gain="exact" and nonlinearity=<any activation>
+
+
+def test_kaiming_takes_any_activation_and_exact_gains():
+    exact_tanh = initlab.gain("tanh")
+    assert exact_tanh == pytest.approx(1.592537, abs=1e-6)
+    shape = (400, 300)
+    _, m_torch = initlab.expected_moments(initlab.HeNormal(nonlinearity="tanh"), shape)
+    _, m_exact = initlab.expected_moments(initlab.HeNormal(nonlinearity="tanh", gain="exact"),
+                                          shape)
+    assert m_torch == pytest.approx((5 / 3) ** 2 / 400, rel=1e-12)
+    assert m_exact == pytest.approx(exact_tanh**2 / 400, rel=1e-12)
+    # PyTorch raises for gelu; here it is the exact gain 1.5335 (theory.md table)
+    w = initlab.kaiming_normal(shape, nonlinearity="gelu", rng=0, dtype=np.float64)
+    assert_variance(w, 1.533530**2 / 400 * (1 + 0 * w.size), kurtosis=3.0)
+    init = initlab.HeUniform(nonlinearity="silu", gain="exact")
+    assert initlab.get(json.loads(json.dumps(initlab.serialize(init)))) == init
+
+
+@pytest.mark.parametrize("fn", [initlab.xavier_uniform, initlab.xavier_normal,
+                                initlab.orthogonal])
+def test_exact_gain_with_nonlinearity(fn):
+    shape = (300, 200)
+    w = fn(shape, gain="exact", nonlinearity="gelu", rng=1, dtype=np.float64)
+    ref = fn(shape, gain=initlab.gain("gelu"), rng=1, dtype=np.float64)
+    assert np.allclose(w, ref, rtol=1e-12, atol=0)
+    with pytest.raises(ValueError, match=r"gain='exact' needs nonlinearity"):
+        fn(shape, gain="exact")
+    with pytest.raises(ValueError, match=r"nonlinearity='gelu' is not used with a numeric gain"):
+        fn(shape, nonlinearity="gelu")
+    with pytest.raises(ValueError, match=r"gain='exakt'"):
+        fn(shape, gain="exakt", nonlinearity="gelu")
+    with pytest.raises(ValueError, match=r"nonlinearity='swishy'"):
+        fn(shape, gain="exact", nonlinearity="swishy")

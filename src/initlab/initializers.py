@@ -31,7 +31,7 @@ from ._validate import (
     fail,
 )
 from .fans import FanSpec, check_fan_args, check_layout, fans_for
-from .gains import resolve_gain
+from .gains import exact_gain_for, resolve_gain
 
 __all__ = [
     "TRUNCATED_NORMAL_STD",
@@ -831,16 +831,57 @@ def _named_vs(name: str, distribution: str, mode: str | None, gain_of: _GainOf) 
     _register(name, check, run, elementwise=True)
 
 
+@lru_cache(maxsize=256)
+def _exact_cached(func: str, nonlinearity: str, a: float | None) -> tuple[str, float]:
+    name, _ = resolve_gain(func, nonlinearity, a)
+    return name, exact_gain_for(func, nonlinearity, a)
+
+
+def _exact(func: str, nonlinearity: object, a: float | None) -> tuple[str, float]:
+    """Canonical name and exact forward gain (at unit input variance) of ``nonlinearity``."""
+    if type(nonlinearity) is str:
+        return _exact_cached(func, nonlinearity, a)
+    name, _ = resolve_gain(func, nonlinearity, a)
+    return name, exact_gain_for(func, nonlinearity, a)
+
+
+def _gain_or_exact(func: str, p: dict[str, Any], *, positive: bool
+                   ) -> tuple[dict[str, Any], float]:
+    """``gain`` is a number, or ``'exact'`` with ``nonlinearity`` naming an activation."""
+    gain, nonlinearity = p["gain"], p["nonlinearity"]
+    if isinstance(gain, str) and gain != "exact":
+        fail(func, "gain", gain, "use a number or 'exact'")
+    if gain == "exact" and type(gain) is str:
+        if nonlinearity is None:
+            fail(func, "gain", gain, "gain='exact' needs nonlinearity=<activation>, e.g. "
+                 "nonlinearity='gelu'")
+        name, value = _exact(func, nonlinearity, None)
+        return {"gain": "exact", "nonlinearity": name}, value
+    if nonlinearity is not None:
+        fail(func, "nonlinearity", nonlinearity, "it is used only with gain='exact' (the exact "
+             "gain of that activation); for PyTorch's value pass "
+             "gain=initlab.calculate_gain(name)", why="is not used with a numeric gain")
+    value = check_real(func, "gain", gain, positive=positive)
+    return {"gain": value, "nonlinearity": None}, value
+
+
 def _xavier_gain(func: str, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
-    gain = check_real(func, "gain", p["gain"], positive=True)
-    return {"gain": gain}, gain
+    return _gain_or_exact(func, p, positive=True)
 
 
 def _kaiming_gain(func: str, p: dict[str, Any]) -> tuple[dict[str, Any], float]:
     a = check_real(func, "a", p["a"])
     mode = check_choice(func, "mode", p["mode"], _MODES)
-    nonlinearity, gain = _resolved_gain(func, p["nonlinearity"], a)
-    return {"a": a, "mode": mode, "nonlinearity": nonlinearity}, gain
+    if p["gain"] is None:
+        nonlinearity, gain = _resolved_gain(func, p["nonlinearity"], a)
+    elif p["gain"] == "exact" and type(p["gain"]) is str:
+        nonlinearity, gain = _exact(func, p["nonlinearity"], a)
+    else:
+        fail(func, "gain", p["gain"], "use None (the gain of nonlinearity: PyTorch's table for "
+             "its names, the exact gain for other activations) or 'exact' (the exact gain "
+             "for every activation); for a numeric gain use variance_scaling(scale=gain**2)",
+             ValueError if isinstance(p["gain"], str) else TypeError)
+    return {"a": a, "mode": mode, "nonlinearity": nonlinearity, "gain": p["gain"]}, gain
 
 
 def _resolved_gain(func: str, nonlinearity: object, a: float) -> tuple[str, float]:
@@ -878,7 +919,8 @@ _DOC.update(xavier_refs=_XAVIER_REFS, he_refs=_HE_REFS, lecun_refs=_LECUN_REFS)
 
 
 @_doc
-def xavier_uniform(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
+def xavier_uniform(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
+                   layout: str = "in_out",
                    in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
                    groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
                    rng: object = None, out: Array | None = None, threads: int | None = None,
@@ -893,8 +935,13 @@ def xavier_uniform(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
     ----------
     shape : tuple of int
         Shape of the tensor.
-    gain : float, default 1
-        Multiplies the standard deviation (> 0); see :func:`calculate_gain`.
+    gain : float or 'exact', default 1
+        Multiplies the standard deviation (> 0); see :func:`calculate_gain`. ``'exact'``
+        takes the exact forward gain of ``nonlinearity`` (:func:`gain`, at unit input
+        variance).
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``: any name of
+        :func:`activation` (``'tanh'``, ``'gelu'``, ``'leaky_relu(0.2)'``, ...).
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -931,12 +978,13 @@ def xavier_uniform(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
     (True, 1.0)
     """
     return _apply("xavier_uniform", "xavier_uniform", shape, dtype, rng, out, threads, region,
-                  {"gain": gain, **_fan_params(layout, in_axis, out_axis, batch_axis, groups,
-                                               transposed)})
+                  {"gain": gain, "nonlinearity": nonlinearity,
+                   **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
 
 
 @_doc
-def xavier_normal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
+def xavier_normal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
+                   layout: str = "in_out",
                   in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
                   groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
                   rng: object = None, out: Array | None = None, threads: int | None = None,
@@ -949,8 +997,13 @@ def xavier_normal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
     ----------
     shape : tuple of int
         Shape of the tensor.
-    gain : float, default 1
-        Multiplies the standard deviation (> 0); see :func:`calculate_gain`.
+    gain : float or 'exact', default 1
+        Multiplies the standard deviation (> 0); see :func:`calculate_gain`. ``'exact'``
+        takes the exact forward gain of ``nonlinearity`` (:func:`gain`, at unit input
+        variance).
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``: any name of
+        :func:`activation` (``'tanh'``, ``'gelu'``, ``'leaky_relu(0.2)'``, ...).
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -988,12 +1041,12 @@ def xavier_normal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
     (0.071, 0.071)
     """
     return _apply("xavier_normal", "xavier_normal", shape, dtype, rng, out, threads, region,
-                  {"gain": gain, **_fan_params(layout, in_axis, out_axis, batch_axis, groups,
-                                               transposed)})
+                  {"gain": gain, "nonlinearity": nonlinearity,
+                   **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
 
 
 @_doc
-def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
+def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in", gain: str | None = None,
                     nonlinearity: str = "leaky_relu", layout: str = "in_out",
                     in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
                     groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
@@ -1013,8 +1066,15 @@ def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
         ``nonlinearity='leaky_relu'``).
     mode : {'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'}, default 'fan_in'
         ``'fan_in'`` preserves the forward signal, ``'fan_out'`` the backward one.
+    gain : None or 'exact', default None
+        ``None``: PyTorch's gain for its names (``calculate_gain(nonlinearity, a)``) and the
+        exact forward gain for every other activation; ``'exact'``: the exact gain
+        (:func:`gain`) for every activation, PyTorch's names included (1.5925 for tanh
+        instead of 5/3).
     nonlinearity : str, default 'leaky_relu'
-        Name for :func:`calculate_gain`: the gain is ``calculate_gain(nonlinearity, a)``.
+        Activation after this layer: PyTorch's names (``'relu'``, ``'leaky_relu'``,
+        ``'tanh'``, ...) or any name of :func:`activation` (``'gelu'``, ``'silu'``, ...), for
+        which PyTorch raises.
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -1052,13 +1112,13 @@ def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     2.0
     """
     return _apply("kaiming_uniform", "kaiming_uniform", shape, dtype, rng, out, threads,
-                  region, {"a": a, "mode": mode, "nonlinearity": nonlinearity,
+                  region, {"a": a, "mode": mode, "nonlinearity": nonlinearity, "gain": gain,
                            **_fan_params(layout, in_axis, out_axis, batch_axis, groups,
                                          transposed)})
 
 
 @_doc
-def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
+def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in", gain: str | None = None,
                    nonlinearity: str = "leaky_relu", layout: str = "in_out",
                    in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
                    groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
@@ -1076,8 +1136,15 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
         Negative slope of the leaky ReLU after this layer.
     mode : {'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'}, default 'fan_in'
         ``'fan_in'`` preserves the forward signal, ``'fan_out'`` the backward one.
+    gain : None or 'exact', default None
+        ``None``: PyTorch's gain for its names (``calculate_gain(nonlinearity, a)``) and the
+        exact forward gain for every other activation; ``'exact'``: the exact gain
+        (:func:`gain`) for every activation, PyTorch's names included (1.5925 for tanh
+        instead of 5/3).
     nonlinearity : str, default 'leaky_relu'
-        Name for :func:`calculate_gain`.
+        Activation after this layer: PyTorch's names (``'relu'``, ``'leaky_relu'``,
+        ``'tanh'``, ...) or any name of :func:`activation` (``'gelu'``, ``'silu'``, ...), for
+        which PyTorch raises.
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -1114,7 +1181,7 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     (0.059, 0.059)
     """
     return _apply("kaiming_normal", "kaiming_normal", shape, dtype, rng, out, threads, region,
-                  {"a": a, "mode": mode, "nonlinearity": nonlinearity,
+                  {"a": a, "mode": mode, "nonlinearity": nonlinearity, "gain": gain,
                    **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
 
 
@@ -1224,8 +1291,8 @@ def lecun_normal(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
 
 
 def _check_orthogonal(func: str, p: dict[str, Any]) -> dict[str, Any]:
-    return {"gain": check_real(func, "gain", p["gain"]),
-            "layout": check_layout(func, p["layout"])}
+    own, _ = _gain_or_exact(func, p, positive=False)
+    return {**own, "layout": check_layout(func, p["layout"])}
 
 
 def _matrix_dims(func: str, shape: tuple[int, ...], layout: str) -> tuple[int, int]:
@@ -1272,7 +1339,7 @@ def _haar_columns(c: Array) -> Array:
 
 def _run_orthogonal(func: str, call: _Call, p: dict[str, Any]) -> Array:
     rows, cols = _matrix_dims(func, call.shape, p["layout"])
-    gain = p["gain"]
+    _, gain = _gain_or_exact(func, p, positive=False)
     _check_representable(func, "gain", gain, abs(gain), call.dtype)
     result = call.new()
     if call.empty:
@@ -1293,7 +1360,8 @@ _register("orthogonal", _check_orthogonal, _run_orthogonal, elementwise=False)
 
 
 @_doc
-def orthogonal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
+def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
+               layout: str = "in_out",
                dtype: DTypeLike = np.float32, rng: object = None, out: Array | None = None,
                threads: int | None = None, region: RegionArg = None) -> Array:
     r"""(Semi-)orthogonal initializer, Haar-distributed, times ``gain``.
@@ -1304,8 +1372,11 @@ def orthogonal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
         Shape of the tensor, at least 2-d. It is flattened to a matrix as PyTorch does for
         ``layout='out_in'`` (rows ``shape[0]``, columns the rest) and as Keras and JAX do for
         ``layout='in_out'`` (columns ``shape[-1]``, rows the rest).
-    gain : float, default 1
-        Multiplies the matrix (every singular value equals ``abs(gain)``).
+    gain : float or 'exact', default 1
+        Multiplies the matrix (every singular value equals ``abs(gain)``); ``'exact'`` takes
+        the exact forward gain of ``nonlinearity`` (:func:`gain`).
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``.
     layout : {'in_out', 'out_in'} or alias, default 'in_out'
         How the tensor is flattened (see ``shape``).
     %(common_parameters)s
@@ -1357,7 +1428,7 @@ def orthogonal(shape: Shape, *, gain: float = 1.0, layout: str = "in_out",
     True
     """
     return _apply("orthogonal", "orthogonal", shape, dtype, rng, out, threads, region,
-                  {"gain": gain, "layout": layout})
+                  {"gain": gain, "nonlinearity": nonlinearity, "layout": layout})
 
 
 def _check_eye(func: str, p: dict[str, Any]) -> dict[str, Any]:
@@ -1922,7 +1993,7 @@ def get(identifier: object) -> Initializer | Callable[..., Array]:
     >>> type(init).__name__, init.get_config()["nonlinearity"]
     ('HeNormal', 'leaky_relu')
     >>> initlab.get({"class_name": "Orthogonal", "config": {"gain": 2.0}})
-    Orthogonal(gain=2.0, layout='in_out')
+    Orthogonal(gain=2.0, nonlinearity=None, layout='in_out')
     """
     if isinstance(identifier, Initializer):
         return identifier
@@ -1977,7 +2048,7 @@ def serialize(initializer: object) -> dict[str, Any]:
     --------
     >>> import initlab
     >>> initlab.serialize(initlab.Orthogonal(gain=2.0))
-    {'class_name': 'Orthogonal', 'config': {'gain': 2.0, 'layout': 'in_out'}}
+    {'class_name': 'Orthogonal', 'config': {'gain': 2.0, 'nonlinearity': None, 'layout': 'in_out'}}
     """
     if callable(initializer) and initializer in _FUNCTION_CLASS:
         try:
@@ -2069,7 +2140,7 @@ def expected_moments(identifier: object, shape: Shape) -> tuple[float, float]:
         probe = init(dims, dtype=np.float64, rng=0)
         if name == "orthogonal":
             rows, cols = _matrix_dims(func, dims, p["layout"])
-            return 0.0, p["gain"] ** 2 / max(rows, cols)
+            return 0.0, _gain_or_exact(func, p, positive=False)[1] ** 2 / max(rows, cols)
         if name == "sparse":
             n_out = dims[0] if p["layout"] == "out_in" else dims[1]
             return 0.0, (1 - sparse_zeros(p["sparsity"], n_out) / n_out) * p["std"] ** 2
