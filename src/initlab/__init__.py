@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import theory as theory
 from .activations import ACTIVATIONS as ACTIVATIONS
 from .activations import Activation as Activation
 from .activations import activation as activation
@@ -14,6 +15,7 @@ from .fans import LAYOUTS as LAYOUTS
 from .fans import Fans as Fans
 from .fans import compute_fans as compute_fans
 from .gains import calculate_gain as calculate_gain
+from .gains import gain as gain
 from .initializers import INITIALIZERS as INITIALIZERS
 from .initializers import TRUNCATED_NORMAL_STD as TRUNCATED_NORMAL_STD
 from .initializers import Constant as Constant
@@ -66,6 +68,7 @@ from .initializers import xavier_uniform as xavier_uniform
 from .initializers import zeros as zeros
 from .random import get_threads as get_threads
 from .random import set_threads as set_threads
+from .theory import critical as critical
 
 __all__ = [
     "ACTIVATIONS",
@@ -102,9 +105,11 @@ __all__ = [
     "calculate_gain",
     "compute_fans",
     "constant",
+    "critical",
     "dirac",
     "expected_moments",
     "eye",
+    "gain",
     "get",
     "get_threads",
     "glorot_normal",
@@ -122,6 +127,7 @@ __all__ = [
     "serialize",
     "set_threads",
     "sparse",
+    "theory",
     "truncated_normal",
     "uniform",
     "variance_scaling",

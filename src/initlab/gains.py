@@ -1,15 +1,29 @@
 r"""Gains: the factor by which an initializer's standard deviation is multiplied.
 
-:func:`calculate_gain` reproduces PyTorch's ``torch.nn.init.calculate_gain`` table exactly.
+:func:`calculate_gain` reproduces PyTorch's ``torch.nn.init.calculate_gain`` table exactly;
+:func:`gain` computes the exact gain of any activation from Gaussian expectations, which
+:func:`expect` evaluates by split Gauss-Legendre quadrature (also used by
+:mod:`initlab.theory`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from ._validate import fail, is_real
+import numpy as np
+import numpy.typing as npt
+from numpy.typing import NDArray
 
-__all__ = ["TORCH_GAIN_NAMES", "calculate_gain"]
+from ._validate import check_choice, check_real, fail, is_real
+from .activations import _ALIASES, ACTIVATIONS, Activation
+from .activations import activation as _activation
+
+__all__ = ["TORCH_GAIN_NAMES", "calculate_gain", "expect", "gain"]
+
+Array = NDArray[Any]
 
 _LINEAR = (
     "linear",
@@ -120,15 +134,411 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     fail(func, "nonlinearity", nonlinearity, accepted)
 
 
+
+# --------------------------------------------------------------------------------------------
+# Gaussian expectations: split Gauss-Legendre quadrature
+
+_NODES = 96  # Gauss-Legendre nodes per piece
+_REACH = 12.0  # the line is cut at mean +- 12 std: the rest has mass 3.6e-33
+_PIECES = 8  # pieces of 3 std each between the cuts
+_ANCHOR = 6.0  # extra cuts at 0, +-6, +-12, +-24, ...: the activations' singularities are near 0
+
+
+@functools.cache
+def _legendre(n: int) -> tuple[Array, Array]:
+    x, w = np.polynomial.legendre.leggauss(n)
+    return x, w
+
+
+def gauss_rule(mean: npt.ArrayLike, std: float, kinks: Sequence[float] = (),
+               n: int = _NODES) -> tuple[Array, Array]:
+    r"""Nodes and weights with :math:`E f(m_i + sZ) \approx \sum_j w_{ij} f(x_{ij})` (private).
+
+    One row per mean :math:`m_i`, all with the same ``std`` :math:`s > 0`. The interval
+    :math:`m_i \pm 12 s` is cut into 3-std pieces, at ``kinks``, and at 0, :math:`\pm 6`,
+    :math:`\pm 12`, :math:`\pm 24`, ... (so that no piece longer than 6 touches the complex
+    singularities of tanh, sigmoid, softplus ..., which lie near the imaginary axis); each
+    piece gets ``n`` Gauss-Legendre nodes. Cuts outside a row's interval become empty pieces
+    with zero weight, so every row has the same number of nodes.
+    """
+    means = np.atleast_1d(np.asarray(mean, dtype=np.float64))
+    reach = float(np.max(np.abs(means))) + _REACH * std
+    fixed = [0.0, *(float(k) for k in kinks if math.isfinite(k))]
+    anchor = _ANCHOR
+    while anchor < reach:
+        fixed += [-anchor, anchor]
+        anchor *= 2
+    lo, hi = means - _REACH * std, means + _REACH * std
+    cuts = np.clip(np.asarray(fixed)[None, :], lo[:, None], hi[:, None])
+    grid = means[:, None] + std * np.linspace(-_REACH, _REACH, _PIECES + 1)[None, :]
+    edges = np.sort(np.concatenate([grid, cuts], axis=1), axis=1)
+    x, w = _legendre(n)
+    half = 0.5 * (edges[:, 1:] - edges[:, :-1])
+    nodes = (edges[:, :-1] + half)[..., None] + half[..., None] * x
+    z = (nodes - means[:, None, None]) / std
+    weights = half[..., None] * w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * std)
+    return nodes.reshape(len(means), -1), weights.reshape(len(means), -1)
+
+
+def _evaluate(func: str, fn: Callable[[Array], Array], x: Array) -> Array:
+    """``fn(x)`` as float64, checked to be a vectorized, finite result."""
+    values = np.asarray(fn(x), dtype=np.float64)
+    if values.shape != x.shape:
+        fail(func, "activation", fn, "use a vectorized callable that maps an array to an "
+             "array of the same shape", why="does not return an array of its input's shape")
+    if not np.all(np.isfinite(values)):
+        fail(func, "activation", fn, "use a function that is finite on the real line",
+             why="returns inf or nan under the Gaussian")
+    return values
+
+
+def expect(fn: Callable[[Array], Array], q: float = 1.0, *, mean: float = 0.0,
+           kinks: Sequence[float] = ()) -> float:
+    r"""Gaussian expectation :math:`\mathbb{E}\,f(z)`, :math:`z \sim \mathcal{N}(\mu, q)`.
+
+    Parameters
+    ----------
+    fn : callable
+        Vectorized function of a float64 array, finite on the real line and of at most
+        polynomial growth (every activation, its derivatives and their products qualify).
+    q : float, default 1
+        Variance of :math:`z` (``>= 0``). ``q = 0`` gives the limit :math:`q \to 0^+`:
+        ``fn(mean)``, or the mean of its two one-sided values when ``mean`` is a kink.
+    mean : float, default 0
+        Mean :math:`\mu` of :math:`z`.
+    kinks : sequence of float, optional
+        Points where ``fn`` or a derivative jumps (an activation's ``kinks``); the rule cuts
+        the line there.
+
+    Returns
+    -------
+    float
+        The expectation.
+
+    Raises
+    ------
+    ValueError
+        If ``q`` is negative or not finite, or ``fn`` is not vectorized or is not finite.
+    TypeError
+        If ``q`` or ``mean`` is not a real number.
+
+    See Also
+    --------
+    gain : exact gains, :math:`g^2 = q/\mathbb{E}\,\phi(z)^2`.
+
+    Notes
+    -----
+    .. math::
+
+        \mathbb{E}\,f(z) = \int_{\mu - 12\sqrt q}^{\mu + 12\sqrt q}
+        f(x)\,\frac{e^{-(x-\mu)^2/2q}}{\sqrt{2\pi q}}\,dx + O(10^{-32})
+
+    The interval is cut into pieces of at most :math:`3\sqrt q`, at the kinks and at
+    :math:`0, \pm 6, \pm 12, \pm 24, \dots`, and each piece is integrated with 96-node
+    Gauss-Legendre quadrature (about 1 000 function values). For the built-in activations
+    and their derivatives the relative error against adaptive quadrature is below
+    :math:`10^{-13}` for :math:`10^{-2} \le q \le 10^4` (:math:`3\cdot10^{-15}` at
+    :math:`q = 1`). Probabilists' Gauss-Hermite quadrature converges only algebraically at
+    a kink (elu needs 1 000 nodes for :math:`3\cdot10^{-7}`) and ``hermegauss`` returns NaN
+    from 375 nodes on, which is why it is not used.
+
+    References
+    ----------
+    .. [1] G. H. Golub and J. H. Welsch, "Calculation of Gauss Quadrature Rules", Math.
+       Comp. 23 (1969) 221-230, doi:10.1090/S0025-5718-69-99647-1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from initlab.theory import expect
+    >>> round(expect(lambda x: np.maximum(x, 0) ** 2, 1.0, kinks=[0.0]), 15)
+    0.5
+    >>> round(expect(np.tanh, 4.0, mean=1.0), 6)
+    0.352344
+    """
+    func = "expect"
+    if not callable(fn):
+        fail(func, "fn", fn, "use a vectorized callable", TypeError)
+    q = check_real(func, "q", q, nonnegative=True)
+    mu = check_real(func, "mean", mean)
+    cuts = tuple(float(k) for k in kinks)
+    if q == 0:  # the limit q -> 0+: the mean of both sides at a kink
+        at = np.array([np.nextafter(mu, -np.inf), np.nextafter(mu, np.inf)]) if mu in cuts \
+            else np.array([mu])
+        return float(np.mean(_evaluate(func, fn, at)))
+    x, w = gauss_rule(mu, math.sqrt(q), cuts)
+    return float(np.sum(w * _evaluate(func, fn, x)))
+
+
+# --------------------------------------------------------------------------------------------
+# exact gains
+
+
+def _missing_derivative(x: Array) -> Array:
+    """Placeholder ``df`` of a bare callable (never called: checked by ``has_derivative``)."""
+    raise NotImplementedError("this activation has no derivative")
+
+
+def has_derivative(act: Activation) -> bool:
+    """False for a bare callable wrapped by :func:`as_activation` (private)."""
+    return act.df is not _missing_derivative
+
+
+def as_activation(func: str, spec: object, name: str = "activation") -> Activation:
+    """Resolve a name, Activation, ``(f, df)`` pair or bare callable (private).
+
+    PyTorch's layer names (``'conv2d'``, ``'conv_transpose1d'``, ...) mean ``'linear'``. A
+    bare callable becomes an Activation without a derivative.
+    """
+    if isinstance(spec, str) and spec.strip().lower() in _LINEAR:
+        return _activation("linear")
+    if callable(spec) and not isinstance(spec, Activation):
+        return Activation("custom", f=spec, df=_missing_derivative)
+    try:
+        return _activation(spec, func=func)
+    except (TypeError, ValueError) as exc:
+        if name == "activation":
+            raise
+        text = str(exc).replace(f"{func}: activation=", f"{func}: {name}=", 1)
+        raise type(exc)(text) from None
+
+
+def _second_moment(func: str, act: Activation, q: float, direction: str,
+                   moment: str) -> float:
+    if direction == "backward":
+        if not has_derivative(act):
+            fail(func, "activation", act.f, "pass an (f, df) pair of vectorized callables or "
+                 "an initlab.Activation with its derivative",
+                 why="has no derivative, which direction='backward' needs")
+        df = act.df
+        return expect(lambda x: _evaluate(func, df, x) ** 2, q, kinks=act.kinks)
+    f = act.f
+    values = functools.partial(_evaluate, func, f)
+    if moment == "variance":
+        mean = expect(values, q, kinks=act.kinks)
+        return expect(lambda x: (values(x) - mean) ** 2, q, kinks=act.kinks)
+    return expect(lambda x: values(x) ** 2, q, kinks=act.kinks)
+
+
+def forward_gain(act: Activation, q: float = 1.0) -> float:
+    r"""Exact forward gain :math:`\sqrt{q / \mathbb{E}\,\phi(z)^2}` of an Activation (private)."""
+    return _gain_of("gain", act, q, "forward", "second")
+
+
+def _gain_of(func: str, act: Activation, q: float, direction: str, moment: str) -> float:
+    m2 = _second_moment(func, act, q, direction, moment)
+    value = (q if direction == "forward" else 1.0) / m2 if m2 > 0 else math.inf
+    if not math.isfinite(value):
+        what = "phi'(z)**2" if direction == "backward" else (
+            "the variance of phi(z)" if moment == "variance" else "phi(z)**2")
+        fail(func, "activation", act.spec if act.name != "custom" else act.f,
+             f"the gain needs E[{what}] > 0 under z ~ N(0, q={q:g})",
+             why="has no finite gain")
+    return math.sqrt(value)
+
+
+def gain(activation: object, *, q: float = 1.0, direction: str = "forward",
+         moment: str = "second") -> float:
+    r"""Exact gain of any activation: the :math:`g` that keeps the signal's second moment.
+
+    Parameters
+    ----------
+    activation : str, Activation, (callable, callable) or callable
+        A name :func:`activation` accepts (``'tanh'``, ``'gelu'``, ``'silu'``,
+        ``'leaky_relu(0.2)'``, ``'elu(alpha=0.5)'`` ...) or one of PyTorch's layer names
+        (``'conv2d'`` ... mean ``'linear'``); an :class:`Activation`; a pair ``(f, df)`` of
+        vectorized callables; or a vectorized callable ``f`` (forward only).
+    q : float, default 1
+        Second moment of the pre-activations :math:`z \sim \mathcal{N}(0, q)` (``> 0``).
+    direction : {'forward', 'backward'}, default 'forward'
+        ``'forward'`` keeps :math:`\mathbb{E}\,z^2` from layer to layer (use it with
+        ``mode='fan_in'``); ``'backward'`` keeps the gradients' second moment (use it with
+        ``mode='fan_out'``).
+    moment : {'second', 'variance'}, default 'second'
+        ``'variance'`` gives the forward gain computed from :math:`\mathrm{Var}\,\phi` instead
+        of :math:`\mathbb{E}\,\phi^2` (see Notes); forward only.
+
+    Returns
+    -------
+    float
+        The gain :math:`g > 0`: initialize with :math:`\mathrm{Var}\,W = g^2/n`.
+
+    Raises
+    ------
+    ValueError
+        For an unknown activation name, ``direction``, ``moment``, a ``q <= 0``,
+        ``direction='backward'`` with a callable that has no derivative, or
+        ``moment='variance'`` with ``direction='backward'``.
+    TypeError
+        For an ``activation`` of another type, or a ``q`` that is not a real number.
+
+    See Also
+    --------
+    calculate_gain : PyTorch's fixed table.
+    initlab.theory.fixed_point, initlab.theory.chi1 : what the gain does to a deep network.
+
+    Notes
+    -----
+    With :math:`\mathrm{Var}\,W = g^2/n` and zero-mean weights, a layer maps the input second
+    moment :math:`\mathbb{E}\,h^2` to :math:`\mathbb{E}\,z^2 = g^2\,\mathbb{E}\,h^2` (forward)
+    and the gradient second moment by :math:`g^2\,\mathbb{E}\,\phi'(z)^2` (backward), so
+
+    .. math::
+
+        g_{\mathrm{fwd}}(q)^2 = \frac{q}{\mathbb{E}_{z\sim\mathcal{N}(0,q)}\,\phi(z)^2},
+        \qquad
+        g_{\mathrm{bwd}}(q)^2 = \frac{1}{\mathbb{E}_{z\sim\mathcal{N}(0,q)}\,\phi'(z)^2},
+        \qquad
+        g_{\mathrm{var}}(q)^2 = \frac{q}{\mathrm{Var}_{z\sim\mathcal{N}(0,q)}\,\phi(z)}.
+
+    :math:`g_{\mathrm{fwd}}` makes :math:`q` a fixed point of the mean-field length map
+    (:func:`initlab.theory.fixed_point`); :math:`g_{\mathrm{bwd}}` makes
+    :math:`\chi_1 = 1` at that :math:`q`. The expectations are computed with
+    :func:`expect` (relative error below :math:`10^{-13}`).
+
+    At :math:`q = 1`:
+
+    ================  ========  ========  ========  =============  ==========================
+    activation        forward   backward  variance  PyTorch        :math:`\chi_1` at forward
+    ================  ========  ========  ========  =============  ==========================
+    linear            1         1         1         1              1
+    relu              1.414214  1.414214  1.712859  1.414214       1
+    leaky_relu(0.2)   1.386750  1.386750  1.546460  1.386750       1
+    tanh              1.592537  1.467414  1.592537  5/3            1.177807
+    sigmoid           1.846229  4.722646  4.801313  1              0.152827
+    selu              1         0.966026  1         3/4            1.071575
+    elu               1.245198  1.223429  1.270843                 1.035905
+    gelu              1.533530  1.481114  1.700926                 1.072032
+    silu              1.676532  1.623320  1.787187                 1.066634
+    mish              1.486848  1.444755  1.592025                 1.059118
+    softplus          1.041867  1.846229  1.919126                 0.318459
+    ================  ========  ========  ========  =============  ==========================
+
+    Positively homogeneous activations (linear, relu, leaky_relu) have the same gain for
+    every :math:`q`. The others do not: tanh's forward gain is 1.2003 at :math:`q = 1/4`
+    and 2.5093 at :math:`q = 4`, gelu's 1.7303 and 1.4397. Pass the second moment your
+    pre-activations will have.
+
+    .. warning::
+       The forward condition is on the *second moment* :math:`\mathbb{E}\,\phi^2`, because
+       zero-mean weights propagate :math:`\mathbb{E}\,h^2`, not :math:`\mathrm{Var}\,h`
+       (LeCun et al. 1998, He et al. 2015). ``moment='variance'`` is what comparing
+       ``z.std()`` with ``phi(z).std()`` measures; it is larger whenever
+       :math:`\mathbb{E}\,\phi \ne 0` (relu 1.7129 instead of :math:`\sqrt 2`; sigmoid
+       4.8013 instead of 1.8462) and over-amplifies a deep network. It is right only for
+       zero-mean activations, where the two agree (tanh, selu at :math:`q = 1`).
+
+    Differences from :func:`calculate_gain` (PyTorch): that table is exact only for the
+    homogeneous activations. Its 5/3 for tanh is above the exact 1.5925 and puts deep tanh
+    networks in the chaotic phase (:math:`\chi_1 = 1.21`); its 3/4 for selu gives up
+    self-normalisation; its 1 for sigmoid is far below 1.8462. :func:`calculate_gain` is
+    kept for parity; initializers take ``nonlinearity=`` names outside PyTorch's table
+    (``'gelu'``, ``'silu'`` ...) with this exact gain.
+
+    References
+    ----------
+    .. [1] Y. LeCun, L. Bottou, G. B. Orr and K.-R. Müller, "Efficient BackProp", in Neural
+       Networks: Tricks of the Trade, Springer 1998.
+    .. [2] K. He, X. Zhang, S. Ren and J. Sun, "Delving Deep into Rectifiers: Surpassing
+       Human-Level Performance on ImageNet Classification", ICCV 2015, arXiv:1502.01852.
+    .. [3] B. Poole, S. Lahiri, M. Raghu, J. Sohl-Dickstein and S. Ganguli, "Exponential
+       expressivity in deep neural networks through transient chaos", NeurIPS 2016,
+       arXiv:1606.05340.
+    .. [4] S. K. Kumar, "On weight initialization in deep neural networks", 2017,
+       arXiv:1704.08863.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> round(initlab.gain("tanh"), 6), initlab.calculate_gain("tanh")
+    (1.592537, 1.6666666666666667)
+    >>> round(initlab.gain("gelu"), 6), round(initlab.gain("silu", direction="backward"), 6)
+    (1.53353, 1.62332)
+    >>> round(initlab.gain("relu") ** 2, 12), round(initlab.gain("selu"), 12)
+    (2.0, 1.0)
+    >>> round(initlab.gain("tanh", q=4.0), 6)
+    2.509307
+    >>> round(initlab.gain(lambda x: np.maximum(x, 0.0)), 12)
+    1.414213562373
+    """
+    func = "gain"
+    direction = check_choice(func, "direction", direction, ("forward", "backward"))
+    moment = check_choice(func, "moment", moment, ("second", "variance"))
+    q = check_real(func, "q", q, positive=True)
+    act = as_activation(func, activation)
+    if moment == "variance" and direction == "backward":
+        fail(func, "moment", moment, "moment='variance' applies to direction='forward' only "
+             "(the backward gain uses E[phi'(z)**2])")
+    return _gain_of(func, act, q, direction, moment)
+
+
+# --------------------------------------------------------------------------------------------
+# hooks for the initializers (private)
+
+
+_NONLINEARITY_HELP = ("use one of PyTorch's names " + ", ".join(repr(n) for n in TORCH_GAIN_NAMES)
+                      + ", or an activation name among " + ", ".join(repr(n) for n in ACTIVATIONS)
+                      + " with optional parameters, e.g. 'leaky_relu(0.2)', 'elu(alpha=0.5)'")
+
+
+def _nonlinearity_activation(func: str, nonlinearity: object,
+                             param: float | None) -> Activation:
+    """The Activation that ``nonlinearity`` (+ the leaky slope ``param``) names."""
+    if isinstance(nonlinearity, Activation):
+        if nonlinearity.name not in ACTIVATIONS:
+            fail(func, "nonlinearity", nonlinearity, "a custom activation has no name to "
+                 "store in the configuration; pass its name, or use variance_scaling(scale="
+                 "initlab.gain(act)**2, ...)")
+        act = nonlinearity
+    elif not isinstance(nonlinearity, str):
+        fail(func, "nonlinearity", nonlinearity, _NONLINEARITY_HELP, TypeError)
+    else:
+        base = nonlinearity.split("(")[0].strip().lower()
+        if base not in ACTIVATIONS and base not in _ALIASES:
+            fail(func, "nonlinearity", nonlinearity, _NONLINEARITY_HELP)
+        act = as_activation(func, nonlinearity, "nonlinearity")
+    if act.name != "leaky_relu":
+        return act  # as in PyTorch, param is ignored
+    if param is not None and not (is_real(param) and math.isfinite(float(param))):
+        fail(func, "a", param, "the negative slope of 'leaky_relu' must be a finite real "
+             "number")
+    if isinstance(nonlinearity, str) and nonlinearity == "leaky_relu":
+        # PyTorch's name: the slope is param, 0.01 when None
+        return _activation("leaky_relu", slope=0.01 if param is None else float(param))
+    if param is not None and param != 0 and float(param) != act.params["slope"]:
+        fail(func, "a", param, f"nonlinearity={act.spec!r} already sets the slope; leave a=0 "
+             "or pass the same slope", why="conflicts with nonlinearity")
+    return act
+
+
 def resolve_gain(func: str, nonlinearity: object, param: float | None) -> tuple[str, float]:
     """Validate ``nonlinearity`` for an initializer and return ``(name, gain)`` (private).
 
-    Initializers that take a ``nonlinearity`` accept exactly the names of
-    :func:`calculate_gain`.
+    A name in PyTorch's table gives PyTorch's value (peer parity: ``'tanh'`` gives 5/3,
+    ``'selu'`` 3/4, ``'leaky_relu'`` with slope ``param``, 0.01 when ``None``) and is returned
+    unchanged. Any other activation :func:`activation` knows (``'gelu'``, ``'silu'``,
+    ``'mish'``, ``'elu'``, ``'softplus'``, ``'elu(alpha=0.5)'``, ``'leaky_relu(0.2)'``,
+    aliases, other spellings of PyTorch's names) gives its exact forward gain at ``q = 1``,
+    and its canonical spec is returned (``'elu(alpha=1.0)'``, ``'leaky_relu(slope=0.2)'``,
+    ``'silu'`` for ``'swish'``). For PyTorch's activations under another spelling (``'Tanh'``,
+    ``'identity'``) the value is still PyTorch's. ``param`` is the leaky slope (kaiming's
+    ``a``): it must agree with a slope given in the name; other activations ignore it, as in
+    PyTorch.
     """
-    accepted = "use one of " + ", ".join(repr(n) for n in TORCH_GAIN_NAMES)
-    if not isinstance(nonlinearity, str):
-        fail(func, "nonlinearity", nonlinearity, accepted, TypeError)
-    if nonlinearity not in TORCH_GAIN_NAMES:
-        fail(func, "nonlinearity", nonlinearity, accepted)
-    return nonlinearity, calculate_gain(nonlinearity, param)
+    if isinstance(nonlinearity, str) and nonlinearity in TORCH_GAIN_NAMES:
+        return nonlinearity, calculate_gain(nonlinearity, param)
+    act = _nonlinearity_activation(func, nonlinearity, param)
+    if act.name in TORCH_GAIN_NAMES:
+        return act.spec, calculate_gain(act.name, act.params.get("slope"))
+    return act.spec, forward_gain(act, 1.0)
+
+
+def exact_gain_for(func: str, nonlinearity: object, param: float | None) -> float:
+    """Exact forward gain at ``q = 1`` of ``nonlinearity`` for ``gain='exact'`` (private).
+
+    Accepts what :func:`resolve_gain` accepts, PyTorch's names included, with the same
+    meaning of ``param``, but always returns :func:`gain`'s value: 1.5925 for ``'tanh'``,
+    1.8462 for ``'sigmoid'``, 1 for ``'selu'`` and the linear names, :math:`\\sqrt{2/(1+a^2)}`
+    for ``'leaky_relu'`` (slope ``param``, 0.01 when ``None``).
+    """
+    return forward_gain(_nonlinearity_activation(func, nonlinearity, param), 1.0)
