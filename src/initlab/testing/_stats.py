@@ -16,6 +16,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, stats
 
+from ..fans import LAYOUTS
+
 __all__ = [
     "assert_distribution",
     "assert_mean",
@@ -26,14 +28,7 @@ __all__ = [
 ]
 
 #: Layout names accepted by :func:`assert_orthogonal`, mapped to their canonical form.
-_LAYOUTS: dict[str, str] = {
-    "in_out": "in_out",
-    "keras": "in_out",
-    "jax": "in_out",
-    "tf": "in_out",
-    "out_in": "out_in",
-    "torch": "out_in",
-}
+_LAYOUTS: dict[str, str] = LAYOUTS
 
 #: Default ``atol`` of :func:`assert_orthogonal` per dtype (see its Notes).
 _ORTHOGONAL_ATOL: dict[np.dtype[Any], float] = {

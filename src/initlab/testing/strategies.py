@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from ..fans import LAYOUTS as _FAN_LAYOUTS
+
 try:
     from hypothesis import strategies as st
     from hypothesis.strategies import SearchStrategy
@@ -44,17 +46,11 @@ __all__ = [
     "shapes_and_fan_arguments",
 ]
 
-#: Every layout name the initializers accept: canonical names first, then aliases.
-LAYOUTS: tuple[str, ...] = ("in_out", "out_in", "keras", "jax", "tf", "torch")
+_CANONICAL: dict[str, str] = _FAN_LAYOUTS
 
-_CANONICAL: dict[str, str] = {
-    "in_out": "in_out",
-    "keras": "in_out",
-    "jax": "in_out",
-    "tf": "in_out",
-    "out_in": "out_in",
-    "torch": "out_in",
-}
+#: Every layout name the initializers accept: canonical names first, then aliases.
+LAYOUTS: tuple[str, ...] = ("in_out", "out_in",
+                            *(name for name in _FAN_LAYOUTS if name not in ("in_out", "out_in")))
 
 _NONLINEARITIES: tuple[str, ...] = ("linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu")
 
