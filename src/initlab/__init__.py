@@ -7,10 +7,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from . import engine as engine
+from . import stats as stats
 from . import theory as theory
 from .activations import ACTIVATIONS as ACTIVATIONS
 from .activations import Activation as Activation
 from .activations import activation as activation
+from .engine import MLP as MLP
 from .fans import LAYOUTS as LAYOUTS
 from .fans import Fans as Fans
 from .fans import compute_fans as compute_fans
@@ -74,6 +77,7 @@ __all__ = [
     "ACTIVATIONS",
     "INITIALIZERS",
     "LAYOUTS",
+    "MLP",
     "TRUNCATED_NORMAL_STD",
     "Activation",
     "Constant",
@@ -107,6 +111,7 @@ __all__ = [
     "constant",
     "critical",
     "dirac",
+    "engine",
     "expected_moments",
     "eye",
     "gain",
@@ -127,6 +132,7 @@ __all__ = [
     "serialize",
     "set_threads",
     "sparse",
+    "stats",
     "theory",
     "truncated_normal",
     "uniform",

@@ -1,0 +1,310 @@
+r"""Command line: ``initlab demo | probe | fans | gain`` (also ``python -m initlab``).
+
+* ``initlab demo [--out DIR]`` runs the classic initialization experiments and prints, for each,
+  a per-layer table and a verdict; with ``--out`` it also writes one PNG per experiment
+  (needs matplotlib).
+* ``initlab probe`` measures one network, ``initlab fans`` computes fans, ``initlab gain`` prints
+  a gain.
+
+Bad arguments print a one-line error on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+import numpy as np
+
+__all__ = ["main"]
+
+_SPEC_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (no usage dump) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+class _BadValue(Exception):
+    """A value argparse accepted but initlab rejects (reported with exit status 2)."""
+
+
+def _number(text: str) -> Any:
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    if low in ("none", "null"):
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip().strip("'\"")
+
+
+def _parse_spec(text: str) -> Any:
+    """``'he_normal'``, ``'normal(std=0.01)'`` or a JSON config dict -> an initlab.get spec."""
+    stripped = text.strip()
+    if stripped.startswith("{"):
+        try:
+            return json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise _BadValue(f"--init {text!r} is not valid JSON: {exc.msg}") from None
+    match = _SPEC_RE.match(stripped)
+    if match:
+        config: dict[str, Any] = {}
+        for item in filter(None, (p.strip() for p in match.group(2).split(","))):
+            key, eq, value = item.partition("=")
+            if not eq:
+                raise _BadValue(f"{text!r}: write arguments as key=value, e.g. "
+                                "normal(std=0.01)")
+            config[key.strip()] = _number(value)
+        return {"class_name": match.group(1), "config": config}
+    return stripped
+
+
+def _int_list(text: str) -> list[int]:
+    """``'800,750,700'`` or ``'64x3x3x3'`` -> a list of non-negative ints."""
+    if not re.fullmatch(r"\s*\d+(\s*[,x]\s*\d+)*\s*", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of integers (use e.g. 800,750,700)")
+    return [int(p) for p in re.split(r"[,x]", text)]
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be >= 0")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = _Parser(
+        prog="initlab",
+        description="Neural-network weight initializers, and a lab that measures what they do "
+                    "to a network's signal.")
+    parser.add_argument("--version", action="version", version=f"initlab {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser(
+        "demo", help="run the classic initialization experiments",
+        description="Run the classic initialization experiments (E1-E7) and print, for each, "
+                    "a per-layer table and a verdict computed from the measurements.")
+    demo.add_argument("--out", metavar="DIR",
+                      help="write one PNG figure per experiment to DIR (needs matplotlib); "
+                           "by default nothing is written")
+    demo.add_argument("--seed", type=_seed, default=0, help="seed of every experiment "
+                      "(default 0)")
+    demo.add_argument("--only", metavar="KEYS", help="comma-separated experiments to run, "
+                      "e.g. E1,E7a (default all; see --list)")
+    demo.add_argument("--batch", type=_positive_int, help="batch size of E1-E6 "
+                      "(default 2000)")
+    demo.add_argument("--list", action="store_true", help="list the experiments and exit")
+
+    probe = sub.add_parser(
+        "probe", help="measure one network layer by layer",
+        description="Build an MLP, run a standard-normal batch through it and backpropagate "
+                    "standard-normal noise; print the per-layer statistics and a verdict. "
+                    "Draw order from --seed: input, weights (layer order), upstream gradient.")
+    shape = probe.add_mutually_exclusive_group(required=True)
+    shape.add_argument("--widths", type=_int_list, metavar="W0,W1,...",
+                       help="layer widths, input first")
+    shape.add_argument("--depth", type=_positive_int, help="number of layers (with --width)")
+    probe.add_argument("--width", type=_positive_int, help="width of every layer (with "
+                       "--depth)")
+    probe.add_argument("--activation", default="tanh", help="activation, e.g. tanh, relu, "
+                       "'leaky_relu(0.2)' (default tanh)")
+    probe.add_argument("--init", default="xavier_normal", help="initializer: a name, "
+                       "'normal(std=0.01)' or a JSON config (default xavier_normal)")
+    probe.add_argument("--bias", action="store_true", help="add biases")
+    probe.add_argument("--bias-init", default="zeros", help="bias initializer (default zeros)")
+    probe.add_argument("--batch-norm", action="store_true", help="batch norm before each "
+                       "activation")
+    probe.add_argument("--batch", type=_positive_int, default=2000, help="batch size "
+                       "(default 2000)")
+    probe.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    probe.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
+    probe.add_argument("--grad", choices=("normal", "sum"), default="normal",
+                       help="upstream gradient: standard-normal noise or ones")
+    probe.add_argument("--trials", type=_positive_int, default=1, help="independent weight "
+                       "draws; >1 prints means and 95%% intervals")
+    probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    probe.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
+
+    fans = sub.add_parser("fans", help="fan-in and fan-out of a weight shape",
+                          description="Fan-in, fan-out and receptive field of a weight tensor.")
+    fans.add_argument("shape", type=_int_list, metavar="SHAPE",
+                      help="weight shape, e.g. 64,3,3,3")
+    fans.add_argument("--layout", default="in_out", help="in_out (keras, jax, tf) or out_in "
+                      "(torch); default in_out")
+    fans.add_argument("--groups", type=_positive_int, default=1)
+    fans.add_argument("--transposed", action="store_true")
+    fans.add_argument("--json", action="store_true")
+
+    gain = sub.add_parser("gain", help="PyTorch's recommended gain for a nonlinearity",
+                          description="The gain of torch.nn.init.calculate_gain.")
+    gain.add_argument("name", help="linear, conv2d, sigmoid, tanh, relu, leaky_relu, selu, ...")
+    gain.add_argument("--param", type=float, help="negative slope of leaky_relu")
+    gain.add_argument("--json", action="store_true")
+    return parser
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .engine.experiments import EXPERIMENTS, run_demo
+
+    if args.list:
+        for key, exp in EXPERIMENTS.items():
+            print(f"{key:5s} {exp.title}")
+        return 0
+    keys = None
+    if args.only:
+        keys = [k.strip() for k in args.only.split(",") if k.strip()]
+        unknown = [k for k in keys if k not in EXPERIMENTS]
+        if unknown:
+            raise _BadValue(f"--only: unknown experiment {unknown[0]!r}; use keys among "
+                            + ", ".join(EXPERIMENTS))
+    run_demo(keys, seed=args.seed, out=args.out, batch=args.batch)
+    return 0
+
+
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from .engine.mlp import MLP
+
+    if args.widths is not None:
+        if args.width is not None:
+            raise _BadValue("--width goes with --depth, not with --widths")
+        widths = args.widths
+    else:
+        if args.width is None:
+            raise _BadValue("--depth needs --width")
+        widths = [args.width] * (args.depth + 1)
+    dtype = np.dtype(args.dtype)
+    gen = np.random.default_rng(args.seed)
+    net = MLP(widths, activation=args.activation, init=_parse_spec(args.init), bias=args.bias,
+              bias_init=_parse_spec(args.bias_init), batch_norm=args.batch_norm, dtype=dtype,
+              rng=gen)
+    x = gen.standard_normal((args.batch, widths[0]), dtype=dtype)
+    if args.trials > 1:
+        trials = net.trials(x, args.trials, grad=args.grad, rng=gen)
+        if args.plot:
+            trials.plot(args.plot)
+        if args.json:
+            print(trials.to_json())
+        else:
+            print(f"{args.trials} draws of {trials.reports[0].title}")
+            print(trials.table())
+        return 0
+    report = net.probe(x, grad=args.grad, rng=gen)
+    if args.plot:
+        report.plot(args.plot)
+    if args.json:
+        data = report.to_dict()
+        v = report.verdict()
+        data["verdict"] = {"kind": v.kind, "layer": v.layer, "message": v.message}
+        print(json.dumps(data, allow_nan=False))
+    else:
+        print(report.title)
+        print(report.table())
+        print(f"verdict: {report.verdict().message}")
+    return 0
+
+
+def _cmd_fans(args: argparse.Namespace) -> int:
+    from .fans import compute_fans
+
+    fans = compute_fans(tuple(args.shape), layout=args.layout, groups=args.groups,
+                        transposed=args.transposed)
+    if args.json:
+        print(json.dumps(fans._asdict()))
+    else:
+        print(f"fan_in={fans.fan_in} fan_out={fans.fan_out} "
+              f"receptive_field={fans.receptive_field}")
+    return 0
+
+
+def _cmd_gain(args: argparse.Namespace) -> int:
+    from .gains import calculate_gain
+
+    if args.param is not None and not math.isfinite(args.param):
+        raise _BadValue(f"--param {args.param} must be finite")
+    g = calculate_gain(args.name, args.param)
+    if args.json:
+        print(json.dumps({"nonlinearity": args.name, "param": args.param, "gain": g}))
+    else:
+        print(repr(g))
+    return 0
+
+
+_COMMANDS = {"demo": _cmd_demo, "probe": _cmd_probe, "fans": _cmd_fans, "gain": _cmd_gain}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``initlab`` command line; return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 1 for a missing optional dependency, 2 for a bad argument.
+
+    References
+    ----------
+    .. [1] Python, ``argparse`` (exit status 2 for usage errors).
+
+    Examples
+    --------
+    >>> from initlab.cli import main
+    >>> main(["gain", "relu"])
+    1.4142135623730951
+    0
+    """
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    prog = f"initlab {args.command}"
+    try:
+        return _COMMANDS[args.command](args)
+    except (_BadValue, ValueError, TypeError) as exc:
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"{prog}: error: {message}", file=sys.stderr)
+        return 2
+    except ImportError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. `initlab demo | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -1,0 +1,506 @@
+r"""The classic initialization experiments, and a verdict computed from the measurements.
+
+The experiments follow the blog set-up of the theory notes (``docs/lab.md``): E1-E6 are nine
+dense layers ``800 -> 750 -> ... -> 350`` on a ``2000 x 800`` standard-normal batch, E7 is a
+stack of 100 layers of width 256 on a batch of 16. Every run draws, from one
+``numpy.random.default_rng(seed)``, the input, then the weights in layer order, then the upstream
+gradient :math:`G \sim \mathcal{N}(0, 1)` of the loss :math:`L = \sum G \odot h^L`.
+
+:func:`verdict` reads a :class:`~initlab.engine.report.Report` and says whether the signal is
+``'vanishing'``, ``'saturating'``, ``'exploding'`` or ``'healthy'``, and where.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import numpy as np
+
+from .._validate import check_int, check_real, fail
+from .report import Report
+
+__all__ = ["EXPERIMENTS", "Experiment", "Verdict", "run_demo", "verdict"]
+
+#: Widths of the blog network: 800, 750, ..., 350 (nine weight matrices, layout ``blog9``).
+BLOG9: tuple[int, ...] = tuple(800 - 50 * i for i in range(10))
+#: Widths of the deep stack: 100 layers of width 256.
+DEEP: tuple[int, ...] = (256,) * 101
+
+_N001 = {"class_name": "Normal", "config": {"std": 0.01}}
+_N1 = {"class_name": "Normal", "config": {"std": 1.0}}
+_FAN_IN = {"class_name": "VarianceScaling",
+           "config": {"scale": 1.0, "mode": "fan_in", "distribution": "normal"}}
+_HE = {"class_name": "HeNormal", "config": {}}
+_XAVIER = {"class_name": "GlorotNormal", "config": {}}
+_XAVIER_53 = {"class_name": "GlorotUniform", "config": {"gain": 5 / 3}}
+
+
+@dataclass(frozen=True)
+class Experiment:
+    r"""One classic experiment: a network, an input batch and a seed give a report.
+
+    Attributes
+    ----------
+    key : str
+        Short name (``'E1'`` ... ``'E7f'``).
+    title : str
+        What is being shown.
+    activation : str
+        Activation of every layer.
+    init : dict
+        Weight initializer as an :func:`initlab.get` config.
+    widths : tuple of int
+        Layer widths, input first.
+    batch : int
+        Batch size of the standard-normal input.
+    batch_norm : bool
+        Batch normalization before each activation.
+    dtype : str
+        ``'float32'`` or ``'float64'``.
+    rows : tuple of int, optional
+        Layers the demo prints (default all); the layers around the first non-finite one
+        are added.
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+    .. [2] K. He, X. Zhang, S. Ren and J. Sun, "Delving Deep into Rectifiers", ICCV 2015,
+       arXiv:1502.01852.
+
+    Examples
+    --------
+    >>> from initlab.engine import EXPERIMENTS
+    >>> e1 = EXPERIMENTS["E1"]
+    >>> e1.title, e1.widths[:3], e1.batch
+    ('tanh, W ~ N(0, 0.01^2)', (800, 750, 700), 2000)
+    """
+
+    key: str
+    title: str
+    activation: str
+    init: dict[str, Any]
+    widths: tuple[int, ...] = BLOG9
+    batch: int = 2000
+    batch_norm: bool = False
+    dtype: str = "float32"
+    rows: tuple[int, ...] | None = None
+
+    def network(self, rng: object = None) -> Any:
+        """The :class:`~initlab.MLP` of this experiment, weights drawn from ``rng``."""
+        from .mlp import MLP
+
+        return MLP(list(self.widths), activation=self.activation, init=self.init,
+                   batch_norm=self.batch_norm, dtype=np.dtype(self.dtype), rng=rng)
+
+    def run(self, seed: int = 0, *, batch: int | None = None) -> Report:
+        """Draw input, weights and upstream noise from ``default_rng(seed)`` and probe.
+
+        Parameters
+        ----------
+        seed : int, default 0
+            Seed of the one generator used, in the order input, weights, upstream gradient.
+        batch : int, optional
+            Override the batch size (e.g. for quicker tests).
+
+        Returns
+        -------
+        Report
+            With ``meta['title']`` set to ``'<key>: <title>'``.
+        """
+        b = self.batch if batch is None else check_int("Experiment.run", "batch", batch,
+                                                       minimum=1)
+        gen = np.random.default_rng(seed)
+        dt = np.dtype(self.dtype)
+        x = gen.standard_normal((b, self.widths[0]), dtype=dt)
+        net = self.network(gen)
+        report: Report = net.probe(x, rng=gen)
+        report.title = f"{self.key}: {self.title}"
+        return report
+
+
+def _catalogue() -> dict[str, Experiment]:
+    deep_rows = (1, 2, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100)
+    items = [
+        Experiment("E1", "tanh, W ~ N(0, 0.01^2)", "tanh", _N001),
+        Experiment("E2", "tanh, W ~ N(0, 1)", "tanh", _N1),
+        Experiment("E3", "tanh, Xavier W ~ N(0, 1/fan_in)", "tanh", _FAN_IN),
+        Experiment("E4", "relu, Xavier W ~ N(0, 1/fan_in)", "relu", _FAN_IN),
+        Experiment("E5", "relu, He W ~ N(0, 2/fan_in)", "relu", _HE),
+        Experiment("E6", "relu with batch norm, W ~ N(0, 0.01^2)", "relu", _N001,
+                   batch_norm=True),
+        Experiment("E6b", "relu with batch norm, W ~ N(0, 1)", "relu", _N1, batch_norm=True),
+        Experiment("E7a", "100 linear layers, W ~ N(0, 1), float32", "linear", _N1,
+                   widths=DEEP, batch=16, rows=deep_rows),
+        Experiment("E7b", "100 linear layers, W ~ N(0, 1), float64", "linear", _N1,
+                   widths=DEEP, batch=16, dtype="float64", rows=deep_rows),
+        Experiment("E7c", "100 linear layers, W ~ N(0, 1/n)", "linear", _FAN_IN,
+                   widths=DEEP, batch=16, rows=deep_rows),
+        Experiment("E7d", "100 tanh layers, Xavier normal (gain 1)", "tanh", _XAVIER,
+                   widths=DEEP, batch=16, rows=deep_rows),
+        Experiment("E7e", "100 tanh layers, Xavier uniform with torch's gain 5/3", "tanh",
+                   _XAVIER_53, widths=DEEP, batch=16, rows=deep_rows),
+        Experiment("E7f", "100 relu layers, He normal", "relu", _HE, widths=DEEP, batch=16,
+                   rows=deep_rows),
+    ]
+    return {e.key: e for e in items}
+
+
+#: The demo's experiments by key, in order.
+EXPERIMENTS: dict[str, Experiment] = _catalogue()
+
+
+# --------------------------------------------------------------------------------------------
+# verdict
+
+
+@dataclass(frozen=True)
+class Verdict:
+    r"""What a report says about the signal, with the layer where it happens.
+
+    Attributes
+    ----------
+    kind : {'vanishing', 'saturating', 'exploding', 'healthy'}
+    layer : int or None
+        The layer where it happens (from 1): the first non-finite layer, the first saturated
+        layer, the first layer whose activation std is 10x off layer 1's, or for gradients the
+        highest layer whose input-gradient std is 10x off the upstream gradient's.
+    message : str
+        One line, starting with ``kind``, with the measured figures behind it.
+    details : dict
+        The figures: ``std_ratio`` and ``std_rate`` (last over first activation std, and its
+        per-layer geometric rate), ``grad_ratio`` and ``grad_rate`` (std of the input gradient
+        over the upstream gradient's, per layer), ``max_saturation``.
+
+    References
+    ----------
+    .. [1] S. Hochreiter, "Untersuchungen zu dynamischen neuronalen Netzen", diploma thesis,
+       TU Munich, 1991 (vanishing gradients).
+
+    Examples
+    --------
+    >>> from initlab.engine import EXPERIMENTS, verdict
+    >>> v = verdict(EXPERIMENTS["E7a"].run(seed=0))
+    >>> v.kind, v.layer
+    ('exploding', 32)
+    """
+
+    kind: str
+    layer: int | None
+    message: str
+    details: dict[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _g(v: float) -> str:
+    if not math.isfinite(v):
+        return "inf" if v > 0 else ("nan" if math.isnan(v) else "-inf")
+    if v == 0:
+        return "0"
+    return f"{v:.2g}" if abs(v) < 1e-3 or abs(v) >= 1e4 else f"{v:.3g}"
+
+
+def _rate(ratio: float, steps: int) -> float:
+    if steps <= 0 or not ratio > 0 or not math.isfinite(ratio):
+        return 0.0 if ratio == 0 else (math.inf if ratio == math.inf else 1.0)
+    return float(ratio ** (1.0 / steps))
+
+
+def _classify(ratio: float, rate: float, big: float, strong: float, step: float) -> str:
+    """'vanishing', 'exploding' or '' for an end-to-end std ratio and its per-layer rate."""
+    if ratio < 1 / strong or (ratio < 1 / big and rate < step):
+        return "vanishing"
+    if ratio > strong or (ratio > big and rate > 1 / step):
+        return "exploding"
+    return ""
+
+
+def verdict(
+    report: Report,
+    *,
+    ratio: float = 10.0,
+    strong: float = 100.0,
+    rate: float = 0.9,
+    saturated: float = 0.5,
+) -> Verdict:
+    r"""Classify a report as vanishing, saturating, exploding or healthy.
+
+    Parameters
+    ----------
+    report : Report
+        A probe's report.
+    ratio, strong : float, default 10, 100
+        End-to-end change (in standard deviation) that counts as vanishing or exploding when
+        it happens at a per-layer ``rate`` (``ratio``), or at any rate (``strong``).
+    rate : float, default 0.9
+        Per-layer geometric rate of the std below which (or above whose inverse) a ``ratio``
+        change counts: an exponential trend, not a slow drift over many layers.
+    saturated : float, default 0.5
+        Fraction of a bounded activation's units in its 1 % saturation band that makes a
+        layer saturated.
+
+    Returns
+    -------
+    Verdict
+
+    Notes
+    -----
+    With :math:`s_l` the activation std of layer :math:`l` (of :math:`L`),
+    :math:`R = s_L / s_1` and :math:`r = R^{1/(L-1)}`, the forward signal vanishes when
+
+    .. math:: R < 1/\text{strong} \quad\text{or}\quad (R < 1/\text{ratio}
+              \text{ and } r < \text{rate}),
+
+    and explodes symmetrically. For the gradients the same test is applied to
+    :math:`R_g = \sqrt{\operatorname{Var}(\partial L/\partial x) /
+    \operatorname{Var}(\partial L/\partial h^L)}` over :math:`L` layers. The first rule that
+    holds wins: a non-finite layer (exploding), a saturated layer, the forward trend, the
+    backward trend; otherwise the signal is healthy. With the defaults, tanh with
+    :math:`\mathcal{N}(0, 0.01^2)` vanishes (E1), :math:`\mathcal{N}(0,1)` saturates (E2), Xavier
+    is healthy (E3, and E7d although it drifts down algebraically over 100 layers), relu
+    with Xavier vanishes (E4) and with He is healthy (E5).
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+    .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep Information
+       Propagation", ICLR 2017, arXiv:1611.01232.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([64] * 11, activation="tanh", init="normal", rng=0)
+    >>> v = initlab.engine.verdict(net.probe(np.ones((32, 64), dtype=np.float32), rng=0))
+    >>> v.kind, v.layer
+    ('saturating', 1)
+    """
+    func = "verdict"
+    if not isinstance(report, Report):
+        fail(func, "report", report, "use a Report (from MLP.probe)", TypeError)
+    big = check_real(func, "ratio", ratio, low=1.0, high=math.inf)
+    strong_ = check_real(func, "strong", strong, low=1.0, high=math.inf)
+    step = check_real(func, "rate", rate, low=0.0, high=1.0)
+    sat_level = check_real(func, "saturated", saturated, low=0.0, high=1.0)
+    depth = report.depth
+    std = np.asarray(report["act_std"], dtype=np.float64)
+    layers = np.arange(1, depth + 1)
+    first_bad = report.first_nonfinite_layer
+    last_ok = (first_bad - 1) if first_bad is not None else depth
+    details: dict[str, float] = {}
+
+    # forward trend over the finite layers
+    s1 = float(std[0])
+    s_last = float(std[last_ok - 1]) if last_ok >= 1 else math.nan
+    with np.errstate(all="ignore"):
+        f_ratio = s_last / s1 if s1 > 0 else (1.0 if s_last == 0 else math.inf)
+    f_rate = _rate(f_ratio, last_ok - 1)
+    details["std_ratio"], details["std_rate"] = f_ratio, f_rate
+    trend = (f"activation std {_g(s1)} at layer 1, {_g(s_last)} at layer {last_ok}"
+             f" (x{_g(f_rate)} per layer)")
+
+    # backward trend
+    up = float(report.meta.get("upstream_var", math.nan))
+    g_in = float(report["dh_in_var"][0])
+    with np.errstate(all="ignore"):
+        g_ratio = math.sqrt(g_in / up) if up > 0 and g_in >= 0 else math.nan
+    g_rate = _rate(g_ratio, depth)
+    details["grad_ratio"], details["grad_rate"] = g_ratio, g_rate
+    g_kind = _classify(g_ratio, g_rate, big, strong_, step) if math.isfinite(g_ratio) else (
+        "exploding" if g_ratio == math.inf or math.isnan(g_ratio) else "")
+    grad_note = {
+        "vanishing": f"gradients vanish toward the input (Var dL/dx = {_g(g_in)} x upstream)",
+        "exploding": f"gradients explode toward the input (Var dL/dx = {_g(g_in)} x upstream)",
+        "": f"Var dL/dx = {_g(g_in)} x upstream",
+    }[g_kind] if math.isfinite(up) and up > 0 else ""
+
+    # saturation
+    sat = np.asarray(report["sat_frac"], dtype=np.float64)
+    bounded = np.isfinite(sat)
+    max_sat = float(np.max(sat[bounded])) if bounded.any() else math.nan
+    details["max_saturation"] = max_sat
+    sat_layers = layers[bounded & (sat > sat_level)]
+
+    def grad_layer() -> int | None:
+        var = np.asarray(report["dh_in_var"], dtype=np.float64)
+        with np.errstate(all="ignore"):
+            rel = np.sqrt(var / up)
+        off = (rel < 1 / big) if g_kind == "vanishing" else (rel > big) | ~np.isfinite(rel)
+        hits = layers[off]
+        return int(hits.max()) if hits.size else None
+
+    def join(*parts: str) -> str:
+        return "; ".join(p for p in parts if p)
+
+    if first_bad is not None:
+        before = (f"activation std x{_g(f_rate)} per layer before it, {_g(s_last)} at layer "
+                  f"{last_ok}" if last_ok >= 2 else "")
+        msg = join(f"exploding: inf/nan from layer {first_bad}", before)
+        return Verdict("exploding", first_bad, msg, details)
+    if sat_layers.size:
+        k = int(sat_layers[0])
+        lo = float(np.min(sat[sat_layers - 1]))
+        msg = join(f"saturating: {lo:.0%}-{max_sat:.0%} of units within 1% of a bound from "
+                   f"layer {k}", grad_note)
+        return Verdict("saturating", k, msg, details)
+    f_kind = _classify(f_ratio, f_rate, big, strong_, step) if s1 > 0 else "vanishing"
+    if f_kind:
+        if s1 > 0:
+            vanish = f_kind == "vanishing"
+            off = (std / s1 < 1 / big) if vanish else (std / s1 > big)
+            hits = layers[off]
+            k = int(hits[0]) if hits.size else depth
+            where = (f"{'below' if vanish else 'above'} {1 / big if vanish else big:g} x "
+                     f"layer 1 from layer {k}") if hits.size else ""
+        else:
+            k, where = 1, "every activation is zero"
+        return Verdict(f_kind, k, join(f"{f_kind}: {trend}", where, grad_note), details)
+    if g_kind:
+        k_g = grad_layer()
+        where = (f"the input-gradient std is {'below' if g_kind == 'vanishing' else 'above'} "
+                 f"{1 / big if g_kind == 'vanishing' else big:g} x the upstream's from layer "
+                 f"{k_g} down") if k_g is not None else ""
+        return Verdict(g_kind, k_g, join(f"{g_kind}: {grad_note}", where, trend), details)
+    sat_note = (f"max saturation {max_sat:.1%}" if bounded.any() and max_sat > 0 else "")
+    return Verdict("healthy", None, join(f"healthy: {trend}", grad_note, sat_note), details)
+
+
+# --------------------------------------------------------------------------------------------
+# the demo
+
+
+_DEMO_COLUMNS = ("layer", "pre_std", "act_mean", "act_std", "{frac}", "dz_var", "dh_in_var",
+                 "dw_var")
+
+
+def _rows_for(exp: Experiment, report: Report) -> list[int] | None:
+    if exp.rows is None:
+        return None
+    rows = set(exp.rows)
+    first = report.first_nonfinite_layer
+    if first is not None:
+        rows |= {k for k in (first - 1, first, first + 1) if 1 <= k <= report.depth}
+    return sorted(r for r in rows if 1 <= r <= report.depth)
+
+
+def run_demo(
+    keys: Sequence[str] | None = None,
+    *,
+    seed: int = 0,
+    out: str | os.PathLike[str] | None = None,
+    file: IO[str] | None = None,
+    batch: int | None = None,
+) -> list[tuple[Experiment, Report, Verdict]]:
+    r"""Run the classic experiments; print a per-layer table and a verdict for each.
+
+    Parameters
+    ----------
+    keys : sequence of str, optional
+        Experiments to run (keys of :data:`EXPERIMENTS`); default all of them.
+    seed : int, default 0
+        Seed of every experiment's generator.
+    out : path, optional
+        Directory for one PNG figure per experiment (``<key>.png``; created if needed).
+        Needs matplotlib; without it a note is printed and no figure is written.
+    file : text stream, optional
+        Where to print (default ``sys.stdout``).
+    batch : int, optional
+        Override the batch size of the blog experiments (E1-E6; default 2000).
+
+    Returns
+    -------
+    list of (Experiment, Report, Verdict)
+
+    Raises
+    ------
+    ValueError
+        For an unknown key.
+
+    Notes
+    -----
+    The verdicts are computed from the measurements by :func:`verdict`. Expected outcomes
+    (theory notes, section 2): E1 vanishes (the std shrinks about x0.25 per layer), E2
+    saturates (about 90 % of units at :math:`|a| > 0.99`), E3 is healthy, E4 vanishes, E5 is
+    healthy, E6/E6b hold the activation std at 0.584 whatever the weight scale, E7a first
+    overflows at layer 32 in float32 while float64 (E7b) reaches about :math:`10^{120}`
+    without overflowing.
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+    .. [2] K. He, X. Zhang, S. Ren and J. Sun, "Delving Deep into Rectifiers", ICCV 2015,
+       arXiv:1502.01852.
+    .. [3] S. Ioffe and C. Szegedy, "Batch Normalization", ICML 2015, arXiv:1502.03167.
+
+    Examples
+    --------
+    >>> import io
+    >>> from initlab.engine import run_demo
+    >>> results = run_demo(["E7a"], file=io.StringIO())
+    >>> [(e.key, v.kind, v.layer) for e, _, v in results]
+    [('E7a', 'exploding', 32)]
+    """
+    func = "run_demo"
+    stream = sys.stdout if file is None else file
+    chosen = list(EXPERIMENTS) if keys is None else list(keys)
+    for k in chosen:
+        if k not in EXPERIMENTS:
+            fail(func, "keys", k, "use keys among " + ", ".join(EXPERIMENTS))
+    seed = check_int(func, "seed", seed, minimum=0)
+    blog_batch = None if batch is None else check_int(func, "batch", batch, minimum=1)
+    plotting: Any = None
+    if out is not None:
+        try:
+            from .. import plotting as plotting_module
+
+            plotting_module.require()
+            plotting = plotting_module
+            os.makedirs(out, exist_ok=True)
+        except ImportError as exc:
+            print(f"note: {exc}; no figures written", file=stream)
+    start = time.perf_counter()
+    results = []
+    for k in chosen:
+        exp = EXPERIMENTS[k]
+        b = blog_batch if (blog_batch is not None and exp.widths == BLOG9) else None
+        report = exp.run(seed, batch=b)
+        v = verdict(report)
+        frac = "sat_frac" if any(report.meta["bounded"]) else "zero_frac"
+        cols = [frac if c == "{frac}" else c for c in _DEMO_COLUMNS]
+        if report.first_nonfinite_layer is not None:
+            cols.insert(cols.index(frac) + 1, "nonfinite_frac")
+        print(f"{exp.key}  {exp.title}", file=stream)
+        print(f"    {_setup(report)}", file=stream)
+        table = report.table(cols, layers=_rows_for(exp, report))
+        print("\n".join("    " + line for line in table.splitlines()), file=stream)
+        print(f"    verdict: {v.message}", file=stream)
+        if plotting is not None:
+            assert out is not None
+            path = os.path.join(os.fspath(out), f"{exp.key}.png")
+            fig = plotting.plot_report(report, path=path)
+            del fig
+            print(f"    figure: {path}", file=stream)
+        print(file=stream)
+        results.append((exp, report, v))
+    elapsed = time.perf_counter() - start
+    hint = "" if out is not None else " (figures: initlab demo --out DIR, with matplotlib)"
+    print(f"{len(results)} experiments in {elapsed:.1f} s{hint}", file=stream)
+    return results
+
+
+def _setup(report: Report) -> str:
+    m = report.meta
+    widths = m["widths"]
+    shape = (f"{len(widths) - 1} layers of width {widths[1]}" if len(set(widths)) == 1
+             else f"{len(widths) - 1} layers {widths[0]}->{widths[-1]}")
+    bn = ", batch norm" if m["batch_norm"] else ""
+    return f"{shape}{bn}, batch {m['batch']}, {m['dtype']}, upstream G ~ N(0, 1)"

@@ -1,0 +1,1068 @@
+r"""A reference multilayer perceptron that measures its signal, layer by layer.
+
+:class:`MLP` is a plain dense network ``h^l = phi(BN(h^{l-1} W^l + b^l))`` in NumPy, with an exact
+forward and backward pass, initialised by any initlab initializer. :meth:`MLP.probe` runs both
+passes once and returns a :class:`~initlab.engine.report.Report` of per-layer statistics;
+:meth:`MLP.trials` repeats that over independent weight draws.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+from scipy import special
+
+from .. import stats as _stats
+from .._validate import check_bool, check_dtype, check_int, check_real, check_rng, fail, is_int
+from ..activations import Activation
+from ..activations import activation as _activation
+from ..initializers import get as _get_initializer
+from .report import COLUMNS, Report, Trials
+
+__all__ = ["MLP", "Gradients"]
+
+Array = NDArray[Any]
+
+_LOSSES = ("normal", "sum", "mse")
+_HIST_RANGE = 4.0  # default histogram half-range for unbounded activations
+
+
+@dataclass(frozen=True, eq=False)
+class Gradients:
+    r"""Gradients of a scalar loss, as :meth:`MLP.backward` returns them.
+
+    With :math:`z^l = h^{l-1} W^l + b^l`, :math:`u^l = \mathrm{BN}(z^l)` (or :math:`u^l = z^l`
+    without batch norm) and :math:`h^l = \phi(u^l)`, for layers :math:`l = 1 \dots L`:
+
+    Attributes
+    ----------
+    dW : tuple of numpy.ndarray
+        :math:`\partial L / \partial W^l = (h^{l-1})^\top\,\partial L/\partial z^l`, summed over
+        the batch, shape ``(fan_in, fan_out)``.
+    db : tuple of numpy.ndarray or None
+        :math:`\partial L / \partial b^l`, or ``None`` for a network without biases.
+    dz : tuple of numpy.ndarray
+        :math:`\partial L / \partial z^l` (the batch-norm input when there is batch norm).
+    du : tuple of numpy.ndarray
+        :math:`\partial L / \partial u^l`, the gradient at the activation's input (the same
+        arrays as ``dz`` without batch norm).
+    dh : tuple of numpy.ndarray
+        The state gradients :math:`\partial L / \partial h^l` for :math:`l = 0 \dots L`:
+        ``dh[0]`` is the gradient with respect to the input ``x`` and ``dh[L]`` the upstream
+        gradient given to :meth:`MLP.backward`.
+
+    References
+    ----------
+    .. [1] S. Ioffe and C. Szegedy, "Batch Normalization: Accelerating Deep Network Training
+       by Reducing Internal Covariate Shift", ICML 2015, arXiv:1502.03167.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([4, 3, 2], dtype=np.float64, rng=0)
+    >>> _ = net.forward(np.ones((5, 4)))
+    >>> g = net.backward(np.ones((5, 2)))
+    >>> [d.shape for d in g.dW], g.dh[0].shape
+    ([(4, 3), (3, 2)], (5, 4))
+    """
+
+    dW: tuple[Array, ...]
+    db: tuple[Array, ...] | None
+    dz: tuple[Array, ...]
+    du: tuple[Array, ...]
+    dh: tuple[Array, ...]
+
+
+# --------------------------------------------------------------------------------------------
+# activation kernels: in-place forward and backward for the common activations
+
+
+class _Kernel:
+    """Applies one layer's activation in place and multiplies a gradient by its derivative."""
+
+    def __init__(self, act: Activation) -> None:
+        self.act = act
+        self.kind = _kernel_kind(act)
+        # can h overwrite u? (u is then not needed by the backward pass)
+        self.inplace = self.kind != "input"
+
+    def forward(self, u: Array, h: Array) -> None:
+        kind = self.kind
+        if kind == "linear":
+            if h is not u:
+                np.copyto(h, u)
+        elif kind == "tanh":
+            np.tanh(u, out=h)
+        elif kind == "relu":
+            np.maximum(u, 0, out=h)
+        elif kind == "sigmoid":
+            special.expit(u, out=h)
+        else:
+            res = np.asarray(self.act.f(u))
+            if res.shape != u.shape:
+                raise ValueError(f"MLP: the activation {self.act.spec!r} returned shape "
+                                 f"{res.shape} for an input of shape {u.shape}; it must be "
+                                 "elementwise.")
+            np.copyto(h, res, casting="unsafe")
+
+    def backward(self, dh: Array, u: Array, h: Array, tmp: Array, mask: Array) -> None:
+        kind = self.kind
+        if kind == "linear":
+            return
+        if kind == "tanh":
+            np.multiply(h, h, out=tmp)
+            np.subtract(1, tmp, out=tmp)
+            np.multiply(dh, tmp, out=dh)
+        elif kind == "relu":
+            np.greater(h, 0, out=mask)
+            np.multiply(dh, mask, out=dh)
+        elif kind == "sigmoid":
+            np.subtract(1, h, out=tmp)
+            np.multiply(tmp, h, out=tmp)
+            np.multiply(dh, tmp, out=dh)
+        else:
+            if kind == "output":
+                assert self.act.df_from_output is not None
+                d = np.asarray(self.act.df_from_output(h))
+            else:
+                d = np.asarray(self.act.df(u))
+            np.multiply(dh, d, out=dh, casting="unsafe")
+
+
+def _kernel_kind(act: Activation) -> str:
+    """Fast in-place kernels for the built-in linear, tanh, relu and sigmoid (identified by
+    their functions, not only by name, so a user's Activation named 'tanh' is not
+    misread); otherwise the Activation's own functions."""
+    builtin = getattr(act.f, "__module__", None) == "initlab.activations"
+    if act.name == "linear" and builtin:
+        return "linear"
+    if act.name == "tanh" and act.f is np.tanh:
+        return "tanh"
+    if act.name == "relu" and builtin:
+        return "relu"
+    if act.name == "sigmoid" and act.f is special.expit:
+        return "sigmoid"
+    return "output" if act.df_from_output is not None else "input"
+
+
+# --------------------------------------------------------------------------------------------
+# buffers
+
+
+class _Buffers:
+    """Per-batch-size arrays reused by every pass (no fresh pages per call)."""
+
+    def __init__(self, net: MLP, batch: int) -> None:
+        dt = net.dtype
+        self.batch = batch
+        self.u: list[Array] = []
+        self.h: list[Array] = []
+        for k, n in enumerate(net.widths[1:]):
+            u = np.empty((batch, n), dtype=dt)
+            keep_u = net.batch_norm or not net._kernels[k].inplace
+            self.u.append(u)
+            self.h.append(np.empty((batch, n), dtype=dt) if keep_u else u)
+        self.inv: list[Array | None] = [None] * net.depth
+        widest = max(net.widths)
+        self.g = [np.empty(batch * widest, dtype=dt), np.empty(batch * widest, dtype=dt)]
+        self.tmp = np.empty(batch * widest, dtype=dt)
+        self.mask = np.empty(batch * widest, dtype=bool)
+        self.dw = np.empty(max(a * b for a, b in zip(net.widths[:-1], net.widths[1:],
+                                                     strict=True)), dtype=dt)
+
+
+def _view(flat: Array, shape: tuple[int, ...]) -> Array:
+    return flat[: math.prod(shape)].reshape(shape)
+
+
+# --------------------------------------------------------------------------------------------
+# the network
+
+
+def _per_layer(func: str, name: str, value: object, depth: int) -> list[object]:
+    """A list (per layer) or one value for every layer."""
+    if isinstance(value, list):
+        if len(value) != depth:
+            fail(func, name, value, f"use one value for all layers or a list of {depth} "
+                 "(one per layer)")
+        return list(value)
+    return [value] * depth
+
+
+class MLP:
+    r"""A dense network with exact forward/backward passes and per-layer statistics.
+
+    Layer :math:`l = 1 \dots L` computes
+
+    .. math::
+
+        z^l = h^{l-1} W^l + b^l, \qquad u^l = \mathrm{BN}(z^l), \qquad h^l = \phi_l(u^l),
+
+    with :math:`h^0 = x` of shape ``(batch, widths[0])``, :math:`W^l` of shape
+    ``(widths[l-1], widths[l])`` (fan_in, fan_out: the ``x @ W`` layout), no bias unless
+    ``bias=True``, and :math:`\mathrm{BN}` the identity unless ``batch_norm=True``.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        Layer widths, input first: ``[800, 750, ..., 350]`` gives ``len(widths) - 1`` layers.
+    activation : str, Activation, (f, df) pair, or list of them, default 'tanh'
+        The activation of every layer (the last one included), anything
+        :func:`initlab.activation` accepts, or a list with one per layer.
+    init : initializer spec or list of them, default 'xavier_normal'
+        Weight initializer: anything :func:`initlab.get` accepts (a name, a config dict, an
+        :class:`~initlab.Initializer`, a callable ``f(shape, *, dtype, rng)``), or a list with
+        one per layer. Called with shape ``(fan_in, fan_out)``.
+    bias : bool, default False
+        Whether the layers have biases.
+    bias_init : initializer spec or list of them, default 'zeros'
+        Bias initializer, called with shape ``(fan_out,)`` (fan-based initializers need
+        explicit ``in_axis``/``out_axis`` for a vector).
+    batch_norm : bool, default False
+        Batch normalization before each activation: batch statistics, :math:`\gamma = 1`,
+        :math:`\beta = 0`, :math:`\epsilon` = ``bn_eps``.
+    bn_eps : float, default 1e-5
+        The batch-norm :math:`\epsilon`.
+    dtype : {float32, float64}, default float32
+        dtype of the weights and of all the network's arithmetic. Statistics are always
+        accumulated in float64.
+    rng : {None, int, numpy.random.Generator}, optional
+        Source of randomness for the weights (SPEC 7). An int or ``None`` is passed to
+        ``numpy.random.default_rng``; a ``Generator`` is used as given. The initializers are
+        called in layer order (:math:`W^1, b^1, W^2, \dots`), each with this one generator.
+
+    Attributes
+    ----------
+    widths : tuple of int
+    depth : int
+        Number of layers :math:`L`.
+    activations : tuple of Activation
+    initializers, bias_initializers : tuple
+        The resolved initializers (``bias_initializers`` is ``None`` without bias).
+    weights : tuple of numpy.ndarray
+        :math:`W^1 \dots W^L` (the arrays may be modified in place).
+    biases : tuple of numpy.ndarray or None
+    batch_norm : bool
+    bn_eps : float
+    dtype : numpy.dtype
+
+    Raises
+    ------
+    ValueError, TypeError
+        For an invalid argument (the message names it); errors of the initializers propagate.
+
+    See Also
+    --------
+    MLP.probe, MLP.trials, initlab.engine.Report
+
+    Notes
+    -----
+    The backward pass gets an upstream gradient :math:`G = \partial L/\partial h^L` and
+    computes, from the top,
+
+    .. math::
+
+        \frac{\partial L}{\partial u^l} = \frac{\partial L}{\partial h^l} \odot \phi'(u^l),
+        \quad
+        \frac{\partial L}{\partial W^l} = (h^{l-1})^\top \frac{\partial L}{\partial z^l},
+        \quad
+        \frac{\partial L}{\partial h^{l-1}} = \frac{\partial L}{\partial z^l} (W^l)^\top,
+
+    and through batch norm, with :math:`\hat z = u`, :math:`\sigma_B^2` the batch variance of
+    :math:`z` and the means over the batch,
+
+    .. math::
+
+        \frac{\partial L}{\partial z} = \frac{1}{\sqrt{\sigma_B^2 + \epsilon}}
+        \Big(\frac{\partial L}{\partial \hat z}
+        - \operatorname{mean}\frac{\partial L}{\partial \hat z}
+        - \hat z\,\operatorname{mean}\big(\hat z \odot \frac{\partial L}{\partial \hat z}\big)
+        \Big).
+
+    :math:`\phi'` is computed from the output :math:`h` when possible (tanh:
+    :math:`1 - h^2`), so the forward pass overwrites :math:`u` with :math:`h` and keeps one
+    array per layer. The arrays are reused between calls with the same batch size. Inf and
+    nan are results, not errors: the arithmetic runs under ``np.errstate(all='ignore')``.
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+    .. [2] K. He, X. Zhang, S. Ren and J. Sun, "Delving Deep into Rectifiers: Surpassing
+       Human-Level Performance on ImageNet Classification", ICCV 2015, arXiv:1502.01852.
+    .. [3] S. Ioffe and C. Szegedy, "Batch Normalization: Accelerating Deep Network Training
+       by Reducing Internal Covariate Shift", ICML 2015, arXiv:1502.03167.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([800, 750, 700], activation="tanh", init="lecun_normal", rng=0)
+    >>> net.depth, net.weights[0].shape, net.weights[0].dtype
+    (2, (800, 750), dtype('float32'))
+    >>> x = np.random.default_rng(1).standard_normal((500, 800), dtype=np.float32)
+    >>> net.forward(x).shape
+    (500, 700)
+    >>> report = net.probe(x, rng=2)
+    >>> print(f"{report['act_std'][0]:.2f}", report.first_nonfinite_layer)
+    0.63 None
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int],
+        *,
+        activation: object = "tanh",
+        init: object = "xavier_normal",
+        bias: bool = False,
+        bias_init: object = "zeros",
+        batch_norm: bool = False,
+        bn_eps: float = 1e-5,
+        dtype: DTypeLike = np.float32,
+        rng: object = None,
+    ) -> None:
+        func = "MLP"
+        self._widths = _check_widths(func, widths)
+        depth = len(self._widths) - 1
+        acts = _per_layer(func, "activation", activation, depth)
+        self._activations = tuple(_activation(a, func=func) for a in acts)
+        self._bias = check_bool(func, "bias", bias)
+        self._batch_norm = check_bool(func, "batch_norm", batch_norm)
+        self._bn_eps = check_real(func, "bn_eps", bn_eps, positive=True)
+        dt = check_dtype(func, dtype)
+        if dt not in (np.float32, np.float64):
+            fail(func, "dtype", dtype, "use float32 or float64 (float16 matrix products have "
+                 "no BLAS path)", TypeError)
+        self._dtype = dt
+        check_rng(func, rng)
+        self._inits = tuple(_resolve_init(func, "init", i) for i in
+                            _per_layer(func, "init", init, depth))
+        self._bias_inits = (tuple(_resolve_init(func, "bias_init", i) for i in
+                                  _per_layer(func, "bias_init", bias_init, depth))
+                            if self._bias else None)
+        self._kernels = [_Kernel(a) for a in self._activations]
+        self._buffers: _Buffers | None = None
+        self._ws = _stats._Workspace()
+        self._state: tuple[Array, int] | None = None  # (input, batch) of the last forward
+        self._weights: list[Array] = []
+        self._biases: list[Array] | None = None
+        self.reinitialize(rng)
+
+    # -- configuration --------------------------------------------------------------------
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Layer widths, input first."""
+        return self._widths
+
+    @property
+    def depth(self) -> int:
+        """Number of layers (weight matrices)."""
+        return len(self._widths) - 1
+
+    @property
+    def activations(self) -> tuple[Activation, ...]:
+        """The activation of each layer."""
+        return self._activations
+
+    @property
+    def initializers(self) -> tuple[Any, ...]:
+        """The weight initializer of each layer."""
+        return self._inits
+
+    @property
+    def bias_initializers(self) -> tuple[Any, ...] | None:
+        """The bias initializer of each layer, or None without bias."""
+        return self._bias_inits
+
+    @property
+    def weights(self) -> tuple[Array, ...]:
+        """The weight matrices, shape ``(fan_in, fan_out)``."""
+        return tuple(self._weights)
+
+    @property
+    def biases(self) -> tuple[Array, ...] | None:
+        """The bias vectors, or None without bias."""
+        return None if self._biases is None else tuple(self._biases)
+
+    @property
+    def bias(self) -> bool:
+        """Whether the layers have biases."""
+        return self._bias
+
+    @property
+    def batch_norm(self) -> bool:
+        """Whether batch normalization precedes each activation."""
+        return self._batch_norm
+
+    @property
+    def bn_eps(self) -> float:
+        """The batch-norm epsilon."""
+        return self._bn_eps
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        """dtype of the weights and of the arithmetic."""
+        return self._dtype
+
+    def __repr__(self) -> str:
+        acts = [a.spec for a in self._activations]
+        act: object = acts[0] if len(set(acts)) == 1 else acts
+        inits = [repr(i) for i in self._inits]
+        init = inits[0] if len(set(inits)) == 1 else "[" + ", ".join(inits) + "]"
+        extra = ", bias=True" if self._bias else ""
+        extra += ", batch_norm=True" if self._batch_norm else ""
+        return (f"MLP({list(self._widths)}, activation={act!r}, init={init}{extra}, "
+                f"dtype=np.{self._dtype.name})")
+
+    def reinitialize(self, rng: object = None) -> None:
+        """Draw new weights (and biases) from the initializers, in layer order.
+
+        Parameters
+        ----------
+        rng : {None, int, numpy.random.Generator}, optional
+            Source of randomness (SPEC 7), as in the constructor.
+
+        Examples
+        --------
+        >>> import initlab
+        >>> net = initlab.MLP([3, 2], rng=0)
+        >>> before = net.weights[0].copy()
+        >>> net.reinitialize(0)
+        >>> bool((net.weights[0] == before).all())
+        True
+        """
+        check_rng("MLP.reinitialize", rng)
+        gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+        weights: list[Array] = []
+        biases: list[Array] = []
+        for k in range(self.depth):
+            shape = (self._widths[k], self._widths[k + 1])
+            weights.append(_draw(self._inits[k], shape, self._dtype, gen, "init", k))
+            if self._bias_inits is not None:
+                biases.append(_draw(self._bias_inits[k], shape[1:], self._dtype, gen,
+                                    "bias_init", k))
+        self._weights = weights
+        self._biases = biases if self._bias_inits is not None else None
+        self._state = None
+
+    # -- passes ---------------------------------------------------------------------------
+
+    def _input(self, func: str, x: object) -> Array:
+        if not isinstance(x, np.ndarray):
+            try:
+                x = np.asarray(x)
+            except Exception:  # pragma: no cover - exotic objects
+                fail(func, "x", x, "use a 2-d array of real numbers", TypeError)
+        assert isinstance(x, np.ndarray)
+        if x.dtype.kind not in "fiub":
+            fail(func, "x", x, "use a 2-d array of real numbers", TypeError)
+        if x.ndim != 2 or x.shape[1] != self._widths[0] or x.shape[0] < 1:
+            fail(func, "x", x, f"use a 2-d array of shape (batch, {self._widths[0]}) with "
+                 "batch >= 1")
+        return np.ascontiguousarray(x, dtype=self._dtype)
+
+    def _buffers_for(self, batch: int) -> _Buffers:
+        if self._buffers is None or self._buffers.batch != batch:
+            self._buffers = None  # free the old arrays first
+            self._buffers = _Buffers(self, batch)
+        return self._buffers
+
+    def forward(self, x: ArrayLike) -> Array:
+        r"""Run the network on a batch and keep what the backward pass needs.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input (converted to the network's dtype).
+
+        Returns
+        -------
+        numpy.ndarray, shape (batch, widths[-1])
+            The output :math:`h^L` (a new array).
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an input of the wrong shape or type.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([2, 2], activation="linear", init="ones")
+        >>> net.forward(np.array([[1.0, 2.0]]))
+        array([[3., 3.]], dtype=float32)
+        """
+        xin = self._input("MLP.forward", x)
+        return self._forward(xin, None).copy()
+
+    def backward(self, grad_out: ArrayLike) -> Gradients:
+        r"""Backpropagate an upstream gradient through the last :meth:`forward` batch.
+
+        Parameters
+        ----------
+        grad_out : array_like, shape (batch, widths[-1])
+            :math:`G = \partial L / \partial h^L`; for the loss
+            :math:`L = \sum G \odot h^L` this is :math:`G` itself.
+
+        Returns
+        -------
+        Gradients
+            New arrays: weights, biases, :math:`z`, :math:`u` and state gradients.
+
+        Raises
+        ------
+        RuntimeError
+            If :meth:`forward` has not been called (or the weights were redrawn since).
+        ValueError
+            If ``grad_out`` does not have the output's shape.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([2, 2], activation="linear", init="ones", dtype=np.float64)
+        >>> _ = net.forward(np.array([[1.0, 2.0]]))
+        >>> net.backward(np.array([[1.0, 0.0]])).dW[0]
+        array([[1., 0.],
+               [2., 0.]])
+        """
+        func = "MLP.backward"
+        if self._state is None:
+            raise RuntimeError(f"{func}: call forward(x) first; backward uses its batch.")
+        xin, batch = self._state
+        g = _as_grad(func, grad_out, (batch, self._widths[-1]), self._dtype)
+        rec = _Keep(self.depth, self._batch_norm)
+        dx = self._backward(xin, g, rec)
+        dh = [dx, *rec.dh_out[1:], g.copy()]
+        return Gradients(dW=tuple(rec.dw), db=tuple(rec.db) if self._bias else None,
+                         dz=tuple(rec.dz), du=tuple(rec.du), dh=tuple(dh))
+
+    def _forward(self, xin: Array, rec: _Recorder | None) -> Array:
+        batch = xin.shape[0]
+        buf = self._buffers_for(batch)
+        h = xin
+        with np.errstate(all="ignore"):
+            for k in range(self.depth):
+                u = buf.u[k]
+                np.matmul(h, self._weights[k], out=u)
+                if self._biases is not None:
+                    np.add(u, self._biases[k], out=u)
+                if self._batch_norm:
+                    buf.inv[k] = self._bn_forward(u)
+                if rec is not None:
+                    rec.pre(k, u)
+                out = buf.h[k]
+                self._kernels[k].forward(u, out)
+                if rec is not None:
+                    rec.act(k, out)
+                h = out
+        self._state = (xin, batch)
+        return h
+
+    def _bn_forward(self, z: Array) -> Array:
+        """Normalize ``z`` in place over the batch; return 1/sqrt(var + eps) (float64)."""
+        batch = z.shape[0]
+        dt = z.dtype
+        mu = np.add.reduce(z, axis=0, dtype=np.float64) / batch
+        np.subtract(z, mu.astype(dt), out=z)
+        m1 = np.add.reduce(z, axis=0, dtype=np.float64) / batch
+        m2 = np.add.reduce(np.square(z), axis=0, dtype=np.float64) / batch
+        inv = 1.0 / np.sqrt(np.maximum(m2 - m1 * m1, 0.0) + self._bn_eps)
+        np.multiply(z, inv.astype(dt), out=z)
+        return inv
+
+    def _backward(self, xin: Array, g: Array, rec: _Recorder | _Keep) -> Array:
+        """Backward pass from the upstream gradient ``g``; returns dL/dx (a buffer view)."""
+        batch = xin.shape[0]
+        buf = self._buffers_for(batch)
+        widths = self._widths
+        with np.errstate(all="ignore"):
+            dh = _view(buf.g[0], g.shape)
+            np.copyto(dh, g)
+            side = 0
+            for k in reversed(range(self.depth)):
+                n_in, n_out = widths[k], widths[k + 1]
+                u, h = buf.u[k], buf.h[k]
+                tmp = _view(buf.tmp, u.shape)
+                mask = _view(buf.mask, u.shape)
+                self._kernels[k].backward(dh, u, h, tmp, mask)   # dh -> dL/du (in place)
+                if self._batch_norm:
+                    rec.du_(k, dh)
+                    inv = buf.inv[k]
+                    assert inv is not None
+                    _bn_backward(dh, u, inv, tmp)              # dL/du -> dL/dz (in place)
+                dz = dh
+                rec.dz_(k, dz)
+                hin = buf.h[k - 1] if k else xin
+                dw = _view(buf.dw, (n_in, n_out))
+                np.matmul(hin.T, dz, out=dw)
+                rec.dw_(k, dw, self._weights[k])
+                if self._biases is not None:
+                    db = np.add.reduce(dz, axis=0, dtype=np.float64).astype(self._dtype)
+                    rec.db_(k, db)
+                side = 1 - side
+                dprev = _view(buf.g[side], (batch, n_in))
+                np.matmul(dz, self._weights[k].T, out=dprev)
+                rec.dh_(k, dprev)
+                dh = dprev
+        return dh
+
+    # -- measurement ----------------------------------------------------------------------
+
+    def probe(
+        self,
+        x: ArrayLike,
+        *,
+        grad: str | ArrayLike = "normal",
+        target: ArrayLike | None = None,
+        rng: object = None,
+        bins: int | Sequence[float] | Array | None = None,
+    ) -> Report:
+        r"""Run forward and backward once and measure every layer.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input batch.
+        grad : {'normal', 'sum', 'mse'} or array_like, default 'normal'
+            The upstream gradient :math:`G = \partial L / \partial h^L`. ``'normal'``: standard
+            normal noise drawn from ``rng``, i.e. the loss :math:`L = \sum G \odot h^L`;
+            ``'sum'``: :math:`G = 1` (:math:`L = \sum h^L`); ``'mse'``:
+            :math:`L = \operatorname{mean}((h^L - T)^2)` against ``target`` :math:`T`
+            (default zeros), :math:`G = 2 (h^L - T) / (B\,n_L)`; an array: :math:`G` itself.
+        target : array_like, optional
+            Target of the ``'mse'`` loss, shape ``(batch, widths[-1])``.
+        rng : {None, int, numpy.random.Generator}, optional
+            Source of the ``'normal'`` upstream noise (SPEC 7); unused otherwise.
+        bins : int or sequence of float, optional
+            Histogram edges shared by all layers. Default: equal bins of width :math:`2^{-j}`
+            (at most 128) over the activations' bounds, ``[-4, 4]`` on unbounded sides (tanh:
+            128 bins over ``[-1, 1]``; relu: 128 over ``[0, 4]``); an int sets the maximum
+            number of such bins.
+
+        Returns
+        -------
+        Report
+            Per-layer statistics; see :class:`~initlab.engine.report.Report` for the columns.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an invalid argument.
+
+        Notes
+        -----
+        Per layer :math:`l` (numbered from 1), with statistics over all :math:`B \times n_l`
+        entries, ``ddof=0``, accumulated in float64: the pre-activation :math:`u^l` (mean,
+        std), the activation :math:`h^l` (mean, std, min, max, saturated fraction for a
+        bounded :math:`\phi` -- within 1 % of the half-range of a bound, :math:`|h| > 0.99`
+        for tanh --, fraction exactly zero, dead units, histogram), the variances of
+        :math:`\partial L/\partial z^l`, of the state gradient at the layer's input
+        :math:`\partial L/\partial h^{l-1}` and of :math:`\partial L/\partial W^l` (summed over
+        the batch), and :math:`\lVert \partial L/\partial W^l\rVert_F / \lVert W^l\rVert_F`.
+
+        A layer whose pre-activation or activation holds inf or nan is non-finite; the first
+        one is ``report.first_nonfinite_layer`` and every later layer is marked non-finite too.
+        The moments of a non-finite layer cover its finite entries. No ``RuntimeWarning`` is
+        emitted.
+
+        References
+        ----------
+        .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
+           feedforward neural networks", AISTATS 2010.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([256] * 41, activation="linear", init="normal", rng=0)
+        >>> x = np.random.default_rng(0).standard_normal((16, 256), dtype=np.float32)
+        >>> net.probe(x, rng=0).first_nonfinite_layer
+        32
+        """
+        func = "MLP.probe"
+        xin = self._input(func, x)
+        batch = xin.shape[0]
+        check_rng(func, rng)
+        edges = self._edges(func, bins)
+        grad_kind = _grad_kind(func, grad)
+        rec = _Recorder(self, batch, edges, self._ws)
+        out = self._forward(xin, rec)
+        shape = (batch, self._widths[-1])
+        g = self._upstream(func, grad, grad_kind, target, out, rng, shape)
+        rec.upstream(g)
+        self._backward(xin, g, rec)
+        return rec.report(self, grad_kind)
+
+    def _edges(self, func: str, bins: object) -> Array:
+        if bins is None:
+            los = [a.bounds[0] if math.isfinite(a.bounds[0]) else -_HIST_RANGE
+                   for a in self._activations]
+            his = [a.bounds[1] if math.isfinite(a.bounds[1]) else _HIST_RANGE
+                   for a in self._activations]
+            return _stats._dyadic_edges(min(los), max(his))
+        if is_int(bins) and not isinstance(bins, bool):
+            count = check_int(func, "bins", bins, minimum=1)
+            edges = self._edges(func, None)
+            return _stats._dyadic_edges(float(edges[0]), float(edges[-1]), max_bins=count)
+        return _stats._edges_from(func, bins, None, np.zeros(0))
+
+    def _upstream(self, func: str, grad: object, kind: str, target: object, out: Array,
+                  rng: object, shape: tuple[int, int]) -> Array:
+        dt = self._dtype
+        if kind == "normal":
+            gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+            return gen.standard_normal(shape, dtype=dt)
+        if kind == "sum":
+            return np.ones(shape, dtype=dt)
+        if kind == "mse":
+            t = (np.zeros(shape, dtype=dt) if target is None
+                 else _as_grad(func, target, shape, dt, name="target"))
+            with np.errstate(all="ignore"):
+                return ((out - t) * dt.type(2.0 / (shape[0] * shape[1]))).astype(dt)
+        return _as_grad(func, grad, shape, dt)
+
+    def trials(
+        self,
+        x: ArrayLike,
+        n: int,
+        *,
+        grad: str | ArrayLike = "normal",
+        target: ArrayLike | None = None,
+        rng: object = None,
+        bins: int | Sequence[float] | Array | None = None,
+        progress: bool | None = None,
+    ) -> Trials:
+        r"""Probe ``n`` independent weight draws of this architecture.
+
+        The network itself is left unchanged: a copy with the same configuration redraws its
+        weights for each trial.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input batch (the same for every trial).
+        n : int
+            Number of independent draws, ``>= 1``.
+        grad, target, bins
+            As in :meth:`probe`.
+        rng : {None, int, numpy.random.Generator}, optional
+            Source of randomness (SPEC 7), used in order: for each trial, the weights in layer
+            order, then the upstream noise.
+        progress : bool, optional
+            Show a progress bar on stderr (needs ``tqdm``). Default: only for runs longer than
+            two seconds on a terminal, when tqdm is installed.
+
+        Returns
+        -------
+        Trials
+            Each statistic's mean and confidence interval across the draws, per layer.
+
+        References
+        ----------
+        .. [1] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep Information
+           Propagation", ICLR 2017, arXiv:1611.01232 (finite-width fluctuations).
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([64, 64, 64], activation="relu", init="he_normal")
+        >>> x = np.random.default_rng(0).standard_normal((128, 64), dtype=np.float32)
+        >>> t = net.trials(x, 5, rng=0)
+        >>> t.n, t.mean("act_std").shape
+        (5, (2,))
+        """
+        func = "MLP.trials"
+        count = check_int(func, "n", n, minimum=1)
+        xin = self._input(func, x)
+        check_rng(func, rng)
+        if progress is not None:
+            check_bool(func, "progress", progress)
+        _grad_kind(func, grad)
+        gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+        clone = MLP.__new__(MLP)
+        clone.__dict__.update(self.__dict__)
+        clone._buffers = None
+        clone._state = None
+        clone._ws = _stats._Workspace()
+        reports = []
+        for _ in _progress(range(count), progress, desc="initlab trials"):
+            clone.reinitialize(gen)
+            reports.append(clone.probe(xin, grad=grad, target=target, rng=gen, bins=bins))
+        return Trials(reports)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _check_widths(func: str, widths: object) -> tuple[int, ...]:
+    accepted = "use a list of at least 2 positive integers"
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, (Iterable, np.ndarray)):
+        fail(func, "widths", widths, accepted, TypeError)
+    items = list(widths)
+    if len(items) < 2:
+        fail(func, "widths", widths, accepted)
+    for w in items:
+        if not is_int(w):
+            fail(func, "widths", widths, accepted, TypeError)
+        if int(w) < 1:
+            fail(func, "widths", widths, accepted)
+    return tuple(int(w) for w in items)
+
+
+def _resolve_init(func: str, name: str, spec: object) -> Any:
+    try:
+        return _get_initializer(spec)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{func}: {name}: {exc}") from None
+
+
+def _draw(init: Any, shape: tuple[int, ...], dtype: np.dtype[Any], gen: np.random.Generator,
+          name: str, layer: int) -> Array:
+    try:
+        arr = init(shape, dtype=dtype, rng=gen)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"MLP: {name} failed for layer {layer + 1} (shape {shape}): "
+                        f"{exc}") from None
+    arr = np.asarray(arr)
+    if arr.shape != shape:
+        fail("MLP", name, init, f"it returned shape {arr.shape} for shape {shape}",
+             why="returned the wrong shape")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _grad_kind(func: str, grad: object) -> str:
+    if isinstance(grad, str):
+        if grad not in _LOSSES:
+            fail(func, "grad", grad, "use 'normal', 'sum', 'mse' or an array")
+        return grad
+    return "array"
+
+
+def _as_grad(func: str, value: object, shape: tuple[int, int], dtype: np.dtype[Any],
+             name: str = "grad") -> Array:
+    try:
+        arr = np.asarray(value)
+    except Exception:  # pragma: no cover - exotic objects
+        fail(func, name, value, f"use an array of shape {shape}", TypeError)
+    if arr.dtype.kind not in "fiub":
+        fail(func, name, value, f"use a real array of shape {shape}", TypeError)
+    if arr.shape != shape:
+        fail(func, name, value, f"use an array of shape {shape} (batch, widths[-1])")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def _bn_backward(d: Array, xhat: Array, inv: Array, tmp: Array) -> None:
+    """In place: ``d`` = dL/dxhat -> dL/dz for xhat = (z - mean) * inv."""
+    batch = d.shape[0]
+    dt = d.dtype
+    g1 = np.add.reduce(d, axis=0, dtype=np.float64) / batch
+    np.multiply(d, xhat, out=tmp)
+    g2 = np.add.reduce(tmp, axis=0, dtype=np.float64) / batch
+    np.multiply(xhat, g2.astype(dt), out=tmp)
+    np.subtract(d, tmp, out=d)
+    np.subtract(d, g1.astype(dt), out=d)
+    np.multiply(d, inv.astype(dt), out=d)
+
+
+def _progress(it: range, progress: bool | None, desc: str) -> Iterable[int]:
+    """Wrap ``it`` in a tqdm bar on stderr when tqdm is installed (and wanted)."""
+    if progress is False:
+        return it
+    try:
+        from tqdm.auto import tqdm  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    except ImportError:
+        return it
+    if progress is None:
+        return tqdm(it, desc=desc, file=sys.stderr, disable=None, delay=2.0, leave=False)
+    return tqdm(it, desc=desc, file=sys.stderr, leave=False)
+
+
+# --------------------------------------------------------------------------------------------
+# recorders: what the backward pass does with each array
+
+
+class _Keep:
+    """Copies every gradient (for :meth:`MLP.backward`)."""
+
+    def __init__(self, depth: int, batch_norm: bool) -> None:
+        self.batch_norm = batch_norm
+        self.dw: list[Array] = [np.empty(0)] * depth
+        self.db: list[Array] = [np.empty(0)] * depth
+        self.dz: list[Array] = [np.empty(0)] * depth
+        self.du: list[Array] = [np.empty(0)] * depth
+        self.dh_out: list[Array] = [np.empty(0)] * depth  # dh_out[l] = dL/dh^l, l = 1..L-1
+
+    def du_(self, k: int, du: Array) -> None:
+        self.du[k] = du.copy()
+
+    def dz_(self, k: int, dz: Array) -> None:
+        self.dz[k] = copy = dz.copy()
+        if not self.batch_norm:
+            self.du[k] = copy
+
+    def dw_(self, k: int, dw: Array, w: Array) -> None:
+        self.dw[k] = dw.copy()
+
+    def db_(self, k: int, db: Array) -> None:
+        self.db[k] = db
+
+    def dh_(self, k: int, dh: Array) -> None:
+        if k:
+            self.dh_out[k] = dh.copy()
+
+
+class _Recorder:
+    """Accumulates the per-layer statistics of one probe."""
+
+    def __init__(self, net: MLP, batch: int, edges: Array, ws: _stats._Workspace) -> None:
+        depth = net.depth
+        self.batch = batch
+        self.ws = ws
+        self.edges = edges
+        self.params = _stats._dyadic_params(edges)
+        self.cols: dict[str, Array] = {name: np.full(depth, np.nan) for name in COLUMNS}
+        self.cols["dead_units"] = np.zeros(depth, dtype=np.int64)
+        if net.bias:
+            self.cols["db_var"] = np.full(depth, np.nan)
+        self.finite = np.ones(depth, dtype=bool)
+        self.grad_finite = np.ones(depth, dtype=bool)
+        self.counts = np.zeros((depth, edges.size - 1), dtype=np.int64)
+        self.below = np.zeros(depth, dtype=np.int64)
+        self.above = np.zeros(depth, dtype=np.int64)
+        self.bounds = [a.bounds for a in net.activations]
+        self.upstream_var = math.nan
+        w_norms = []
+        with np.errstate(all="ignore"):
+            for k, w in enumerate(net.weights):
+                mean, std, _ = _moments(w, ws)
+                self.cols["w_std"][k] = std
+                w_norms.append(math.sqrt(w.size) * math.hypot(mean, std))
+        self.w_norms = w_norms
+
+    # forward
+    def pre(self, k: int, u: Array) -> None:
+        mean, std, finite = _moments(u, self.ws)
+        self.cols["pre_mean"][k] = mean
+        self.cols["pre_std"][k] = std
+        if not finite:
+            self.finite[k] = False
+
+    def act(self, k: int, h: Array) -> None:
+        cols, ws = self.cols, self.ws
+        mean, std, finite = _moments(h, ws)
+        cols["act_mean"][k] = mean
+        cols["act_std"][k] = std
+        flat = h.reshape(-1)
+        n = flat.size
+        cols["act_min"][k] = float(np.min(flat))
+        cols["act_max"][k] = float(np.max(flat))
+        mask = ws.buffer("mask", n, bool).reshape(h.shape)
+        np.equal(h, 0, out=mask)
+        zeros = int(np.count_nonzero(mask))
+        cols["zero_frac"][k] = zeros / n
+        if zeros >= h.shape[0]:
+            cols["dead_units"][k] = int(np.count_nonzero(np.logical_and.reduce(mask, axis=0)))
+        lo, hi = self.bounds[k]
+        if math.isfinite(lo) and math.isfinite(hi):
+            band = 0.01 * (hi - lo) / 2
+            sat = np.count_nonzero(np.less(h, lo + band, out=mask))
+            sat += np.count_nonzero(np.greater(h, hi - band, out=mask))
+            cols["sat_frac"][k] = sat / n
+        if finite:
+            cols["nonfinite_frac"][k] = 0.0
+        else:
+            self.finite[k] = False
+            cols["nonfinite_frac"][k] = 1.0 - np.count_nonzero(np.isfinite(flat)) / n
+        counts, below, above, _ = _stats._hist_counts(flat, self.edges, ws, finite=finite,
+                                                      params=self.params)
+        self.counts[k] = counts
+        self.below[k] = below
+        self.above[k] = above
+
+    # backward
+    def upstream(self, g: Array) -> None:
+        _, std, _ = _moments(g, self.ws)
+        self.upstream_var = std * std
+
+    def du_(self, k: int, du: Array) -> None:
+        pass
+
+    def dz_(self, k: int, dz: Array) -> None:
+        _, std, finite = _moments(dz, self.ws)
+        self.cols["dz_var"][k] = std * std
+        if not finite:
+            self.grad_finite[k] = False
+
+    def dw_(self, k: int, dw: Array, w: Array) -> None:
+        mean, std, _ = _moments(dw, self.ws)
+        self.cols["dw_var"][k] = std * std
+        norm = math.sqrt(dw.size) * math.hypot(mean, std)
+        self.cols["dw_ratio"][k] = norm / self.w_norms[k] if self.w_norms[k] else math.inf
+
+    def db_(self, k: int, db: Array) -> None:
+        _, std, _ = _moments(db.reshape(1, -1), self.ws)
+        self.cols["db_var"][k] = std * std
+
+    def dh_(self, k: int, dh: Array) -> None:
+        _, std, finite = _moments(dh, self.ws)
+        self.cols["dh_in_var"][k] = std * std
+        if not finite:
+            self.grad_finite[k] = False
+
+    def report(self, net: MLP, grad: str) -> Report:
+        cols = self.cols
+        depth = net.depth
+        cols["layer"] = np.arange(1, depth + 1, dtype=np.int64)
+        cols["fan_in"] = np.array(net.widths[:-1], dtype=np.int64)
+        cols["fan_out"] = np.array(net.widths[1:], dtype=np.int64)
+        bad = np.flatnonzero(~self.finite)
+        first = int(bad[0]) + 1 if bad.size else None
+        bad_g = np.flatnonzero(~self.grad_finite)
+        first_g = int(bad_g[-1]) + 1 if bad_g.size else None
+        meta: dict[str, Any] = {
+            "widths": list(net.widths),
+            "activations": [a.spec for a in net.activations],
+            "bounded": [a.bounded for a in net.activations],
+            "init": [_describe_init(i) for i in net.initializers],
+            "bias": net.bias,
+            "batch_norm": net.batch_norm,
+            "dtype": net.dtype.name,
+            "batch": self.batch,
+            "grad": grad,
+            "upstream_var": self.upstream_var,
+            "first_nonfinite_layer": first,
+            "first_nonfinite_grad_layer": first_g,
+        }
+        hist = {"edges": self.edges, "counts": self.counts, "below": self.below,
+                "above": self.above}
+        return Report({k: cols[k] for k in _ordered(cols)}, hist, meta)
+
+
+def _ordered(cols: dict[str, Array]) -> list[str]:
+    head = ["layer", "fan_in", "fan_out"]
+    return head + [c for c in COLUMNS if c in cols and c not in head] + [
+        c for c in cols if c not in COLUMNS and c not in head]
+
+
+def _moments(a: Array, ws: _stats._Workspace) -> tuple[float, float, bool]:
+    """``(mean, std, finite)``; for an array holding inf/nan, the moments of its finite part."""
+    mean, std, finite = _stats._fast_moments(a, ws)
+    if not finite:
+        flat = a.reshape(-1)
+        ok = flat[np.isfinite(flat)]
+        mean, std, _ = _stats._exact_moments(ok) if ok.size else (math.nan, math.nan, False)
+    return mean, std, finite
+
+
+def _describe_init(init: Any) -> str:
+    text = repr(init)
+    if text.startswith("<function"):
+        return getattr(init, "__name__", "callable")
+    return text
+

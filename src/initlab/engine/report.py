@@ -1,0 +1,893 @@
+r"""Per-layer measurements of a probe, and their spread over independent weight draws.
+
+A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
+per-layer histograms and metadata. Extra columns -- e.g. mean-field predictions -- can be
+attached with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside
+it by :meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials`
+collects reports of independent draws and gives each statistic's mean and confidence interval.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._validate import check_real, fail
+from ..stats import Histogram
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from .experiments import Verdict
+
+__all__ = ["COLUMNS", "DESCRIPTIONS", "LayerStats", "Report", "Trials"]
+
+Array = NDArray[Any]
+
+#: The measured columns of a :class:`Report`, in order (``db_var`` only with biases).
+COLUMNS: tuple[str, ...] = (
+    "layer", "fan_in", "fan_out", "w_std",
+    "pre_mean", "pre_std",
+    "act_mean", "act_std", "act_min", "act_max",
+    "sat_frac", "zero_frac", "dead_units", "nonfinite_frac",
+    "dz_var", "dh_in_var", "dw_var", "dw_ratio",
+)
+
+#: What each measured column holds.
+DESCRIPTIONS: dict[str, str] = {
+    "layer": "layer number l, from 1",
+    "fan_in": "fan-in of W^l (rows)",
+    "fan_out": "fan-out of W^l (columns)",
+    "w_std": "std of the weights W^l",
+    "pre_mean": "mean of the pre-activation u^l (the activation's input, after batch norm)",
+    "pre_std": "std of the pre-activation u^l",
+    "act_mean": "mean of the activation h^l",
+    "act_std": "std of the activation h^l",
+    "act_min": "smallest activation",
+    "act_max": "largest activation",
+    "sat_frac": "fraction of activations within 1% of the half-range of a bound "
+                "(bounded activations; nan otherwise)",
+    "zero_frac": "fraction of activations exactly zero",
+    "dead_units": "units that are zero for the whole batch",
+    "nonfinite_frac": "fraction of activations that are inf or nan",
+    "dz_var": "Var dL/dz^l, z^l = h^{l-1} W^l + b^l (the batch-norm input)",
+    "dh_in_var": "Var dL/dh^{l-1}, the state gradient at the layer's input",
+    "dw_var": "Var dL/dW^l (summed over the batch)",
+    "dw_ratio": "||dL/dW^l||_F / ||W^l||_F",
+    "db_var": "Var dL/db^l",
+}
+
+_INT_COLUMNS = ("layer", "fan_in", "fan_out", "dead_units")
+
+_LABELS = {
+    "layer": "layer", "shape": "fan_in x out", "w_std": "W std",
+    "pre_mean": "pre mean", "pre_std": "pre std", "act_mean": "act mean",
+    "act_std": "act std", "act_min": "act min", "act_max": "act max",
+    "sat_frac": "saturated", "zero_frac": "zero", "dead_units": "dead",
+    "nonfinite_frac": "non-finite", "dz_var": "Var dL/dz", "dh_in_var": "Var dL/dh_in",
+    "dw_var": "Var dL/dW", "dw_ratio": "|dW|/|W|", "db_var": "Var dL/db",
+}
+
+
+def _fmt(value: object) -> str:
+    """Compact number formatting for tables."""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if value is None:
+        return "-"
+    if isinstance(value, str):
+        return value
+    v = float(value)  # type: ignore[arg-type]
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "0"
+    if abs(v) >= 1e4 or abs(v) < 1e-3:
+        return f"{v:.3e}"
+    return f"{v:.4g}"
+
+
+def _json_float(v: float) -> float | str | None:
+    """JSON has no inf/nan: nan -> null, +-inf -> "inf"/"-inf"."""
+    if math.isnan(v):
+        return None
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return v
+
+
+def _from_json_float(v: object) -> float:
+    if v is None:
+        return math.nan
+    if isinstance(v, str):
+        return float(v)
+    return float(v)  # type: ignore[arg-type]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return [_jsonable(v) for v in value.tolist()]
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return _json_float(float(value))
+    return value
+
+
+def _align(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
+              for i in range(len(header))]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]],
+                footer: str = "") -> str:
+    out = ["<table class=\"initlab-report\">",
+           f"<caption style=\"text-align:left\">{html.escape(caption)}</caption>", "<thead><tr>"]
+    out += [f"<th>{html.escape(h)}</th>" for h in header]
+    out.append("</tr></thead><tbody>")
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td style=\"text-align:right\">{html.escape(c)}</td>"
+                                    for c in r) + "</tr>")
+    out.append("</tbody></table>")
+    if footer:
+        out.append(f"<p>{html.escape(footer)}</p>")
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    r"""The measurements of one layer (a row of a :class:`Report`).
+
+    Attributes
+    ----------
+    layer, fan_in, fan_out : int
+        Layer number (from 1) and the shape of :math:`W^l`.
+    w_std, pre_mean, pre_std, act_mean, act_std, act_min, act_max : float
+        See :data:`DESCRIPTIONS`.
+    sat_frac, zero_frac, nonfinite_frac : float
+        Fractions of the :math:`B \times n_l` activations.
+    dead_units : int
+        Units that are zero for the whole batch.
+    dz_var, dh_in_var, dw_var, dw_ratio : float
+        Gradient statistics.
+    finite : bool
+        False for the first non-finite layer and every layer after it.
+    histogram : Histogram
+        Counts of the activations on the report's fixed edges.
+    extra : dict
+        Columns attached with :meth:`Report.add_column` (and ``db_var`` with biases).
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([32, 32, 32], activation="relu", init="he_normal", rng=0)
+    >>> row = net.probe(np.ones((8, 32)), rng=0).layers[0]
+    >>> row.layer, row.fan_in, row.finite
+    (1, 32, True)
+    """
+
+    layer: int
+    fan_in: int
+    fan_out: int
+    w_std: float
+    pre_mean: float
+    pre_std: float
+    act_mean: float
+    act_std: float
+    act_min: float
+    act_max: float
+    sat_frac: float
+    zero_frac: float
+    dead_units: int
+    nonfinite_frac: float
+    dz_var: float
+    dh_in_var: float
+    dw_var: float
+    dw_ratio: float
+    finite: bool
+    histogram: Histogram = field(repr=False)
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class Report:
+    r"""Per-layer statistics of one probe of an :class:`~initlab.MLP`.
+
+    Created by :meth:`initlab.MLP.probe`; rebuilt from JSON by :meth:`from_json`.
+
+    Parameters
+    ----------
+    columns : mapping of str to array
+        One value per layer for each column (see :data:`COLUMNS`, :data:`DESCRIPTIONS`).
+    histograms : mapping
+        ``edges`` (shared by all layers), ``counts`` (layers x bins), ``below``, ``above``.
+    meta : mapping
+        Network and probe settings: ``widths``, ``activations``, ``bounded``, ``init``,
+        ``bias``, ``batch_norm``, ``dtype``, ``batch``, ``grad``, ``upstream_var``,
+        ``first_nonfinite_layer``, ``first_nonfinite_grad_layer``, and an optional ``title``.
+    predictions : mapping of str to str, optional
+        Measured column -> the extra column that predicts it.
+
+    Notes
+    -----
+    ``report[name]`` returns a column (a read-only float64 or int64 array, layer 1 first).
+    Layers are numbered from 1 everywhere, as ``report.layer(1)`` and ``report.histogram(1)``.
+    The moments of a non-finite layer cover its finite entries.
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010.
+    .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep Information
+       Propagation", ICLR 2017, arXiv:1611.01232.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([64, 64, 64, 64], activation="tanh", init="normal", rng=0)
+    >>> rep = net.probe(np.ones((32, 64), dtype=np.float32), rng=0)
+    >>> rep.depth, rep.columns[:4]
+    (3, ('layer', 'fan_in', 'fan_out', 'w_std'))
+    >>> bool(rep["sat_frac"].min() > 0.5)
+    True
+    >>> rep.add_column("act_std_guess", [0.9, 0.9, 0.9], predicts="act_std")
+    >>> rep.predictions
+    {'act_std': 'act_std_guess'}
+    """
+
+    def __init__(
+        self,
+        columns: Mapping[str, ArrayLike],
+        histograms: Mapping[str, ArrayLike],
+        meta: Mapping[str, Any],
+        predictions: Mapping[str, str] | None = None,
+    ) -> None:
+        cols: dict[str, Array] = {}
+        depth = None
+        for name, values in columns.items():
+            arr = np.array(values, dtype=np.int64 if name in _INT_COLUMNS else np.float64)
+            if arr.ndim != 1 or (depth is not None and arr.size != depth):
+                fail("Report", name, values, "use one value per layer")
+            depth = arr.size
+            arr.flags.writeable = False
+            cols[name] = arr
+        if "layer" not in cols:
+            fail("Report", "columns", sorted(cols), "include at least 'layer'", KeyError)
+        self._cols = cols
+        self._depth = int(depth or 0)
+        edges = np.array(histograms["edges"], dtype=np.float64)
+        counts = np.array(histograms["counts"], dtype=np.int64).reshape(self._depth, -1)
+        self._hist = {
+            "edges": edges, "counts": counts,
+            "below": np.array(histograms.get("below", np.zeros(self._depth)), dtype=np.int64),
+            "above": np.array(histograms.get("above", np.zeros(self._depth)), dtype=np.int64),
+        }
+        for arr in self._hist.values():
+            arr.flags.writeable = False
+        self._meta = dict(meta)
+        self._predictions: dict[str, str] = dict(predictions or {})
+        self._descriptions: dict[str, str] = {}
+
+    # -- access ---------------------------------------------------------------------------
+
+    @property
+    def depth(self) -> int:
+        """Number of layers."""
+        return self._depth
+
+    def __len__(self) -> int:
+        return self._depth
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Names of all columns, measured first, then attached ones."""
+        return tuple(self._cols)
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """Network and probe settings (a copy)."""
+        return dict(self._meta)
+
+    @property
+    def title(self) -> str:
+        """A one-line description of the network (``meta['title']`` if set)."""
+        if self._meta.get("title"):
+            return str(self._meta["title"])
+        m = self._meta
+        acts = sorted(set(m.get("activations", [])))
+        widths = m.get("widths", [])
+        shape = (f"{widths[0]}->{widths[-1]}" if widths else "?")
+        parts = [f"{self._depth} layers {shape}", "/".join(acts) or "?"]
+        if m.get("batch_norm"):
+            parts.append("batch norm")
+        parts += [str(m.get("dtype", "?")), f"batch {m.get('batch', '?')}"]
+        return ", ".join(parts)
+
+    @title.setter
+    def title(self, value: str) -> None:
+        if not isinstance(value, str):
+            fail("Report", "title", value, "use a string", TypeError)
+        self._meta["title"] = value
+
+    @property
+    def first_nonfinite_layer(self) -> int | None:
+        """The first layer (from 1) whose pre-activation or activation holds inf or nan."""
+        v = self._meta.get("first_nonfinite_layer")
+        return None if v is None else int(v)
+
+    @property
+    def first_nonfinite_grad_layer(self) -> int | None:
+        """The layer nearest the output whose backward pass produced inf or nan."""
+        v = self._meta.get("first_nonfinite_grad_layer")
+        return None if v is None else int(v)
+
+    @property
+    def finite(self) -> Array:
+        """Per layer: False from the first non-finite layer on."""
+        first = self.first_nonfinite_layer
+        out = np.ones(self._depth, dtype=bool)
+        if first is not None:
+            out[first - 1:] = False
+        return out
+
+    @property
+    def predictions(self) -> dict[str, str]:
+        """Measured column -> the attached column that predicts it."""
+        return dict(self._predictions)
+
+    def __getitem__(self, name: str) -> Array:
+        try:
+            return self._cols[name]
+        except KeyError:
+            raise KeyError(f"Report: no column {name!r}; the columns are "
+                           f"{', '.join(self._cols)}.") from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cols
+
+    def histogram(self, layer: int) -> Histogram:
+        """The activation histogram of ``layer`` (numbered from 1)."""
+        i = self._index(layer)
+        h = self._hist
+        return Histogram(edges=h["edges"], counts=h["counts"][i], below=int(h["below"][i]),
+                         above=int(h["above"][i]), nan=0)
+
+    @property
+    def edges(self) -> Array:
+        """The histogram edges shared by all layers."""
+        return self._hist["edges"]
+
+    @property
+    def counts(self) -> Array:
+        """Histogram counts, shape ``(depth, bins)``."""
+        return self._hist["counts"]
+
+    def _index(self, layer: int) -> int:
+        if not isinstance(layer, (int, np.integer)) or not 1 <= layer <= self._depth:
+            fail("Report", "layer", layer, f"use a layer number in [1, {self._depth}]")
+        return int(layer) - 1
+
+    def layer(self, layer: int) -> LayerStats:
+        """The measurements of ``layer`` (numbered from 1)."""
+        i = self._index(layer)
+        c = self._cols
+        std: dict[str, Any] = {
+            name: (int(c[name][i]) if name in _INT_COLUMNS else float(c[name][i]))
+            for name in COLUMNS if name in c}
+        for name in COLUMNS:
+            std.setdefault(name, 0 if name in _INT_COLUMNS else math.nan)
+        extra = {name: float(c[name][i]) for name in c if name not in COLUMNS}
+        return LayerStats(**std, finite=bool(self.finite[i]), histogram=self.histogram(i + 1),
+                          extra=extra)
+
+    @property
+    def layers(self) -> list[LayerStats]:
+        """All layers as :class:`LayerStats`, layer 1 first."""
+        return [self.layer(i) for i in range(1, self._depth + 1)]
+
+    # -- extension ------------------------------------------------------------------------
+
+    def add_column(self, name: str, values: ArrayLike, *, predicts: str | None = None,
+                   description: str | None = None) -> None:
+        """Attach a column (one value per layer), e.g. a prediction of a measured one.
+
+        Parameters
+        ----------
+        name : str
+            New column name (not a measured column's).
+        values : array_like
+            One real value per layer, layer 1 first.
+        predicts : str, optional
+            The measured column that ``values`` predicts: :meth:`table` shows the two side by
+            side and :meth:`plot` draws the prediction as a dashed line.
+        description : str, optional
+            What the column holds (shown by :meth:`describe_columns`).
+
+        Raises
+        ------
+        ValueError
+            For a taken name, a wrong number of values or an unknown ``predicts`` column.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> rep = initlab.MLP([8, 8], rng=0).probe(np.ones((4, 8)), rng=0)
+        >>> rep.add_column("act_std_mf", [0.5], predicts="act_std")
+        >>> rep["act_std_mf"]
+        array([0.5])
+        """
+        func = "Report.add_column"
+        if not isinstance(name, str) or not name:
+            fail(func, "name", name, "use a non-empty string", TypeError)
+        if name in self._cols:
+            fail(func, "name", name, "use a name that is not already a column")
+        arr = np.array(values, dtype=np.float64)
+        if arr.shape != (self._depth,):
+            fail(func, "values", values, f"use {self._depth} values (one per layer)")
+        if predicts is not None:
+            if predicts not in self._cols or predicts in self._predictions:
+                fail(func, "predicts", predicts, "use a column without a prediction yet")
+        arr.flags.writeable = False
+        self._cols[name] = arr
+        if predicts is not None:
+            self._predictions[predicts] = name
+        if description:
+            self._descriptions[name] = description
+
+    def describe_columns(self) -> dict[str, str]:
+        """Column name -> what it holds."""
+        out = {n: DESCRIPTIONS.get(n, self._descriptions.get(n, "")) for n in self._cols}
+        for measured, pred in self._predictions.items():
+            if not out[pred]:
+                out[pred] = f"prediction of {measured}"
+        return out
+
+    # -- formats --------------------------------------------------------------------------
+
+    def _default_columns(self) -> list[str]:
+        cols = ["layer", "shape", "pre_std", "act_mean", "act_std"]
+        if any(self._meta.get("bounded", [])):
+            cols.append("sat_frac")
+        if not all(self._meta.get("bounded", [])):
+            cols.append("zero_frac")
+        nonfinite = self._cols.get("nonfinite_frac")
+        if nonfinite is not None and bool(np.any(nonfinite > 0)):
+            cols.append("nonfinite_frac")
+        cols += ["dz_var", "dh_in_var", "dw_var", "dw_ratio"]
+        return cols
+
+    def _expand(self, columns: Sequence[str] | None) -> list[str]:
+        names = list(columns) if columns is not None else self._default_columns()
+        out: list[str] = []
+        for n in names:
+            if n != "shape" and n not in self._cols:
+                fail("Report.table", "columns", n, "use column names of the report "
+                     "(or 'shape')")
+            out.append(n)
+            if n in self._predictions and (columns is None or self._predictions[n]
+                                           not in names):
+                out.append(self._predictions[n])
+        return out
+
+    def _cell(self, name: str, i: int) -> str:
+        if name == "shape":
+            return f"{self._cols['fan_in'][i]}x{self._cols['fan_out'][i]}"
+        v = self._cols[name][i]
+        return _fmt(int(v) if name in _INT_COLUMNS else float(v))
+
+    def _label(self, name: str) -> str:
+        for measured, pred in self._predictions.items():
+            if pred == name:
+                return f"{_LABELS.get(measured, measured)} (pred)"
+        return _LABELS.get(name, name)
+
+    def _rows(self, layers: Iterable[int] | None) -> list[int]:
+        if layers is None:
+            return list(range(self._depth))
+        return [self._index(layer) for layer in layers]
+
+    def table(self, columns: Sequence[str] | None = None,
+              layers: Iterable[int] | None = None) -> str:
+        """The report as an aligned text table, one row per layer.
+
+        Parameters
+        ----------
+        columns : sequence of str, optional
+            Columns to show (``'shape'`` gives ``fan_in x fan_out``). Default: layer, shape,
+            pre-activation std, activation mean and std, saturated (bounded activations) or
+            zero fraction, the gradient variances and :math:`\\|dW\\|/\\|W\\|`; each
+            prediction follows the column it predicts.
+        layers : iterable of int, optional
+            Layer numbers (from 1) to show; default all.
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> rep = initlab.MLP([8, 8, 8], init="ones", rng=0).probe(np.ones((4, 8)), grad="sum")
+        >>> print(rep.table(["layer", "act_std", "zero_frac"]))
+        layer  act std  zero
+            1        0     0
+            2        0     0
+        """
+        names = self._expand(columns)
+        rows = [[self._cell(n, i) for n in names] for i in self._rows(layers)]
+        return _align([self._label(n) for n in names], rows)
+
+    def __repr__(self) -> str:
+        first = self.first_nonfinite_layer
+        return (f"<Report: {self.title}; first non-finite layer: "
+                f"{'none' if first is None else first}>")
+
+    def __str__(self) -> str:
+        return f"{self.title}\n{self.table()}"
+
+    def to_records(self, *, histograms: bool = False) -> list[dict[str, Any]]:
+        """One ``dict`` per layer (ints for counts, floats otherwise), ready for pandas.
+
+        Parameters
+        ----------
+        histograms : bool, default False
+            Also include ``hist_counts`` (a list) for each layer.
+
+        Returns
+        -------
+        list of dict
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> rec = initlab.MLP([8, 8], rng=0).probe(np.ones((4, 8)), rng=0).to_records()
+        >>> rec[0]["layer"], "act_std" in rec[0], rec[0]["finite"]
+        (1, True, True)
+        """
+        out = []
+        finite = self.finite
+        for i in range(self._depth):
+            row: dict[str, Any] = {}
+            for n, arr in self._cols.items():
+                row[n] = int(arr[i]) if n in _INT_COLUMNS else float(arr[i])
+            row["finite"] = bool(finite[i])
+            if histograms:
+                row["hist_counts"] = self._hist["counts"][i].tolist()
+            out.append(row)
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything (meta, columns, histograms, predictions), JSON-ready: nan becomes None
+        and infinities the strings ``'inf'``/``'-inf'``."""
+        return {
+            "meta": _jsonable(self._meta),
+            "columns": {n: _jsonable(a) for n, a in self._cols.items()},
+            "histograms": {k: _jsonable(v) for k, v in self._hist.items()},
+            "predictions": dict(self._predictions),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The report as strict JSON (see :meth:`to_dict`); :meth:`from_json` reads it back.
+
+        Examples
+        --------
+        >>> import json, numpy as np, initlab
+        >>> rep = initlab.MLP([8, 8], rng=0).probe(np.ones((4, 8)), rng=0)
+        >>> back = initlab.engine.Report.from_json(rep.to_json())
+        >>> bool(np.array_equal(back["act_std"], rep["act_std"], equal_nan=True))
+        True
+        """
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report from :meth:`to_dict`'s output."""
+        cols = {n: [_from_json_float(v) for v in vals]
+                for n, vals in data["columns"].items()}
+        meta = dict(data["meta"])
+        if isinstance(meta.get("upstream_var"), (str, type(None))):
+            meta["upstream_var"] = _from_json_float(meta.get("upstream_var"))
+        preds = dict(data.get("predictions", {}))
+        ordered = {n: v for n, v in cols.items() if n not in preds.values()}
+        rep = cls(ordered, data["histograms"], meta)
+        for measured, name in preds.items():
+            rep.add_column(name, cols[name], predicts=measured)
+        for name, vals in cols.items():
+            if name not in rep._cols:
+                rep.add_column(name, vals)
+        return rep
+
+    @classmethod
+    def from_json(cls, text: str) -> Report:
+        """Rebuild a report from :meth:`to_json`'s output."""
+        return cls.from_dict(json.loads(text))
+
+    def _repr_html_(self) -> str:
+        names = self._expand(None)
+        rows = [[self._cell(n, i) for n in names] for i in self._rows(None)]
+        try:
+            footer = "verdict: " + self.verdict().message
+        except Exception:  # pragma: no cover - never let a display fail
+            footer = ""
+        return _html_table(self.title, [self._label(n) for n in names], rows, footer)
+
+    def verdict(self) -> Verdict:
+        """Classify the signal: vanishing, saturating, exploding or healthy.
+
+        See :func:`initlab.engine.experiments.verdict`.
+        """
+        from .experiments import verdict
+
+        return verdict(self)
+
+    def plot(self, path: str | None = None, **kwargs: Any) -> Figure:
+        """Per-layer histograms and std / gradient variance against depth (matplotlib).
+
+        Parameters
+        ----------
+        path : str, optional
+            Also save the figure there (format from the extension, e.g. ``.png``).
+        **kwargs
+            Passed to :func:`initlab.plotting.plot_report` (``layers``, ``title``,
+            ``figsize``).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib (``pip install "initlab[plot]"``).
+        """
+        from .. import plotting
+
+        return plotting.plot_report(self, path=path, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+class Trials:
+    r"""Reports of independent weight draws, with each statistic's mean and interval.
+
+    Created by :meth:`initlab.MLP.trials`.
+
+    Parameters
+    ----------
+    reports : sequence of Report
+        Probes of the same architecture (same depth and columns).
+    confidence : float, default 0.95
+        Default confidence level of :meth:`interval`.
+
+    Notes
+    -----
+    For a statistic with values :math:`s_1 \dots s_n` over the finite draws,
+    :meth:`interval` is the Student-t interval for the mean across draws,
+
+    .. math:: \bar s \pm t_{n-1,\,(1+c)/2}\,\frac{\mathrm{sd}(s)}{\sqrt n},
+
+    or, with ``log=True``, the same on :math:`\log s` mapped back (a geometric mean; better for
+    variances spanning orders of magnitude). Draws where the statistic is not finite are left
+    out (:meth:`n_finite`).
+
+    References
+    ----------
+    .. [1] W. S. Gosset ("Student"), "The probable error of a mean", Biometrika 6, 1908.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> net = initlab.MLP([64, 64, 64], activation="tanh", init="lecun_normal")
+    >>> t = net.trials(np.ones((16, 64)), 4, rng=0)
+    >>> low, high = t.interval("act_std")
+    >>> bool(np.all(low <= t.mean("act_std"))), bool(np.all(t.mean("act_std") <= high))
+    (True, True)
+    """
+
+    def __init__(self, reports: Sequence[Report], confidence: float = 0.95) -> None:
+        func = "Trials"
+        reps = list(reports)
+        if not reps or not all(isinstance(r, Report) for r in reps):
+            fail(func, "reports", reports, "use a non-empty list of Report", TypeError)
+        depth = reps[0].depth
+        if any(r.depth != depth for r in reps):
+            fail(func, "reports", [r.depth for r in reps], "use reports of the same depth")
+        self._reports = reps
+        self._confidence = check_real(func, "confidence", confidence, low=0.0, high=1.0)
+
+    @property
+    def n(self) -> int:
+        """Number of draws."""
+        return len(self._reports)
+
+    @property
+    def depth(self) -> int:
+        """Number of layers."""
+        return self._reports[0].depth
+
+    @property
+    def confidence(self) -> float:
+        """Default confidence level of :meth:`interval`."""
+        return self._confidence
+
+    @property
+    def reports(self) -> list[Report]:
+        """The individual reports, in draw order."""
+        return list(self._reports)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns present in every report."""
+        first = self._reports[0].columns
+        return tuple(c for c in first if all(c in r for r in self._reports))
+
+    @property
+    def first_nonfinite_layers(self) -> list[int | None]:
+        """Each draw's first non-finite layer."""
+        return [r.first_nonfinite_layer for r in self._reports]
+
+    def values(self, name: str) -> Array:
+        """The statistic ``name`` of every draw, shape ``(n, depth)``."""
+        return np.stack([np.asarray(r[name], dtype=np.float64) for r in self._reports])
+
+    def n_finite(self, name: str) -> Array:
+        """Per layer, the number of draws where ``name`` is finite."""
+        return np.isfinite(self.values(name)).sum(axis=0)
+
+    def _finite_stats(self, name: str, log: bool) -> tuple[Array, Array, Array]:
+        vals = self.values(name)
+        with np.errstate(all="ignore"):
+            if log:
+                vals = np.where(vals > 0, np.log(np.where(vals > 0, vals, 1.0)), np.nan)
+            ok = np.isfinite(vals)
+            cnt = ok.sum(axis=0)
+            safe = np.where(ok, vals, 0.0)
+            mean = np.where(cnt > 0, safe.sum(axis=0) / np.maximum(cnt, 1), np.nan)
+            dev = np.where(ok, vals - mean, 0.0)
+            var = np.where(cnt > 1, (dev * dev).sum(axis=0) / np.maximum(cnt - 1, 1), np.nan)
+        return mean, np.sqrt(var), cnt
+
+    def mean(self, name: str, *, log: bool = False) -> Array:
+        """Per-layer mean over the finite draws (geometric mean with ``log=True``)."""
+        mean, _, _ = self._finite_stats(name, log)
+        return np.exp(mean) if log else mean
+
+    def std(self, name: str) -> Array:
+        """Per-layer standard deviation across the finite draws (``ddof=1``)."""
+        return self._finite_stats(name, False)[1]
+
+    def interval(self, name: str, *, confidence: float | None = None,
+                 log: bool = False) -> tuple[Array, Array]:
+        """Per-layer confidence interval for the mean of ``name`` across draws.
+
+        Parameters
+        ----------
+        name : str
+            A column.
+        confidence : float, optional
+            Level in (0, 1); default the one given at construction (0.95).
+        log : bool, default False
+            Interval for the geometric mean (computed on the log scale).
+
+        Returns
+        -------
+        (numpy.ndarray, numpy.ndarray)
+            Lower and upper bounds (nan with fewer than 2 finite draws).
+        """
+        from scipy import stats as sps
+
+        level = self._confidence if confidence is None else check_real(
+            "Trials.interval", "confidence", confidence, low=0.0, high=1.0)
+        mean, sd, cnt = self._finite_stats(name, log)
+        with np.errstate(all="ignore"):
+            t = np.where(cnt > 1, sps.t.ppf(0.5 + level / 2, np.maximum(cnt - 1, 1)), np.nan)
+            half = t * sd / np.sqrt(np.maximum(cnt, 1))
+            low, high = mean - half, mean + half
+        if log:
+            return np.exp(low), np.exp(high)
+        return low, high
+
+    def table(self, columns: Sequence[str] | None = None,
+              layers: Iterable[int] | None = None) -> str:
+        """Aligned text: ``mean [low, high]`` per layer for each column.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> t = initlab.MLP([8, 8], init="ones").trials(np.ones((4, 8)), 3, grad="sum")
+        >>> print(t.table(["act_std"]))
+        layer  act std (mean [95% CI])
+            1                 0 [0, 0]
+        """
+        names = list(columns) if columns is not None else ["act_std", "dh_in_var", "dw_var"]
+        first = self._reports[0]
+        rows_idx = first._rows(layers)
+        header = ["layer"] + [f"{_LABELS.get(n, n)} (mean [{self._confidence:.0%} CI])"
+                              for n in names]
+        stats = {n: (self.mean(n), *self.interval(n)) for n in names}
+        rows = []
+        for i in rows_idx:
+            row = [str(i + 1)]
+            for n in names:
+                m, lo, hi = stats[n]
+                row.append(f"{_fmt(float(m[i]))} [{_fmt(float(lo[i]))}, {_fmt(float(hi[i]))}]")
+            rows.append(row)
+        return _align(header, rows)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One dict per layer: ``<col>_mean``, ``<col>_low``, ``<col>_high`` for each column."""
+        out: list[dict[str, Any]] = [{"layer": i + 1} for i in range(self.depth)]
+        for name in self.columns:
+            if name in ("layer", "fan_in", "fan_out"):
+                for i, row in enumerate(out):
+                    row[name] = int(self._reports[0][name][i])
+                continue
+            mean = self.mean(name)
+            low, high = self.interval(name)
+            for i, row in enumerate(out):
+                row[f"{name}_mean"] = float(mean[i])
+                row[f"{name}_low"] = float(low[i])
+                row[f"{name}_high"] = float(high[i])
+        return out
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """Strict JSON: the per-layer summary (``records``), the confidence level and each
+        draw's first non-finite layer (nan -> null, infinities -> strings)."""
+        data = {"n": self.n, "confidence": self._confidence,
+                "first_nonfinite_layers": self.first_nonfinite_layers,
+                "meta": _jsonable(self._reports[0].meta),
+                "records": _jsonable(self.to_records())}
+        return json.dumps(data, indent=indent, allow_nan=False)
+
+    def __repr__(self) -> str:
+        return f"<Trials: {self.n} draws of {self._reports[0].title}>"
+
+    def _repr_html_(self) -> str:
+        names = ["act_std", "dh_in_var", "dw_var"]
+        stats = {n: (self.mean(n), *self.interval(n)) for n in names}
+        rows = [[str(i + 1)] + [f"{_fmt(float(stats[n][0][i]))} [{_fmt(float(stats[n][1][i]))}"
+                                f", {_fmt(float(stats[n][2][i]))}]" for n in names]
+                for i in range(self.depth)]
+        header = ["layer"] + [_LABELS.get(n, n) for n in names]
+        return _html_table(f"{self.n} draws: {self._reports[0].title} (mean "
+                           f"[{self._confidence:.0%} CI])", header, rows)
+
+    def plot(self, path: str | None = None, **kwargs: Any) -> Figure:
+        """Mean and confidence band of std and gradient variances against depth.
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib (``pip install "initlab[plot]"``).
+        """
+        from .. import plotting
+
+        return plotting.plot_trials(self, path=path, **kwargs)

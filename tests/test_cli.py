@@ -1,0 +1,184 @@
+"""Tests of the command line: subcommands, --json output, exit codes and error messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from initlab.cli import _parse_spec, main
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:        # argparse errors and --help/--version
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_gain_and_fans(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(["gain", "tanh"], capsys) == (0, "1.6666666666666667\n", "")
+    code, out, _ = run_main(["gain", "leaky_relu", "--param", "0.2", "--json"], capsys)
+    assert code == 0
+    assert json.loads(out) == {"nonlinearity": "leaky_relu", "param": 0.2,
+                               "gain": pytest.approx((2 / 1.04) ** 0.5)}
+    code, out, _ = run_main(["fans", "64,3,3,3", "--layout", "torch"], capsys)
+    assert (code, out) == (0, "fan_in=27 fan_out=576 receptive_field=9\n")
+    code, out, _ = run_main(["fans", "3x3x16x32", "--json"], capsys)
+    assert json.loads(out) == {"fan_in": 144, "fan_out": 288, "receptive_field": 9}
+
+
+def test_probe_table_and_json(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    code, out, err = run_main(["probe", "--depth", "4", "--width", "32", "--batch", "64",
+                               "--init", "normal(std=0.01)"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "4 layers 32->32, tanh, float32, batch 64"
+    assert lines[-1].startswith("verdict: vanishing")
+    code, out, _ = run_main(["probe", "--widths", "20,10,5", "--activation", "relu",
+                             "--init", '{"class_name": "HeNormal"}', "--batch-norm", "--bias",
+                             "--dtype", "float64", "--batch", "16", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0
+    assert data["meta"]["widths"] == [20, 10, 5] and data["meta"]["batch_norm"] is True
+    assert data["meta"]["dtype"] == "float64" and "db_var" in data["columns"]
+    assert data["verdict"]["kind"] in ("healthy", "vanishing", "exploding", "saturating")
+    # the same seed gives the same numbers
+    code, again, _ = run_main(["probe", "--widths", "20,10,5", "--activation", "relu",
+                               "--init", '{"class_name": "HeNormal"}', "--batch-norm",
+                               "--bias", "--dtype", "float64", "--batch", "16", "--json"],
+                              capsys)
+    assert again == out
+
+
+def test_probe_trials_and_plot(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    code, out, _ = run_main(["probe", "--depth", "3", "--width", "16", "--batch", "8",
+                             "--trials", "4", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["n"] == 4 and len(data["records"]) == 3
+    code, out, _ = run_main(["probe", "--depth", "3", "--width", "16", "--batch", "8",
+                             "--trials", "3"], capsys)
+    assert code == 0 and out.startswith("3 draws of") and "95% CI" in out
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "p.png"
+    code, _, _ = run_main(["probe", "--depth", "3", "--width", "16", "--batch", "8",
+                           "--plot", str(png)], capsys)
+    assert code == 0 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_probe_plot_without_matplotlib(capsys: pytest.CaptureFixture[str], tmp_path: Any,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    code, _, err = run_main(["probe", "--depth", "2", "--width", "8", "--batch", "4",
+                             "--plot", str(tmp_path / "p.png")], capsys)
+    assert code == 1 and 'pip install "initlab[plot]"' in err
+
+
+def test_demo(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    code, out, err = run_main(["demo", "--only", "E1,E7a", "--batch", "300"], capsys)
+    assert code == 0 and err == ""
+    assert out.count("verdict:") == 2
+    assert "verdict: exploding: inf/nan from layer 32" in out
+    assert "batch 300" in out
+    code, out, _ = run_main(["demo", "--list"], capsys)
+    assert code == 0 and out.splitlines()[0].startswith("E1")
+    pytest.importorskip("matplotlib")
+    code, out, _ = run_main(["demo", "--only", "E7c", "--out", str(tmp_path / "d")], capsys)
+    assert code == 0 and (tmp_path / "d" / "E7c.png").exists()
+
+
+def test_full_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    """The README's first command: every experiment, a table and a verdict each."""
+    code, out, err = run_main(["demo"], capsys)
+    assert code == 0 and err == ""
+    assert out.count("verdict:") == 13
+    assert "E2  tanh, W ~ N(0, 1)" in out
+
+
+BAD = [
+    (["nope"], "invalid choice"),
+    (["probe"], "one of the arguments --widths --depth is required"),
+    (["probe", "--depth", "0", "--width", "4"], "--depth"),
+    (["probe", "--depth", "3"], "--depth needs --width"),
+    (["probe", "--widths", "4,3", "--width", "3"], "--width goes with --depth"),
+    (["probe", "--widths", "a,b"], "not a list of integers"),
+    (["probe", "--widths", "4"], "widths=[4]"),
+    (["probe", "--depth", "2", "--width", "4", "--init", "xavierr"], "init"),
+    (["probe", "--depth", "2", "--width", "4", "--init", "normal(std=-1)"], "std=-1"),
+    (["probe", "--depth", "2", "--width", "4", "--init", "normal(0.1)"], "key=value"),
+    (["probe", "--depth", "2", "--width", "4", "--init", "{bad json"], "not valid JSON"),
+    (["probe", "--depth", "2", "--width", "4", "--activation", "tanhh"], "activation"),
+    (["probe", "--depth", "2", "--width", "4", "--dtype", "float16"], "invalid choice"),
+    (["probe", "--depth", "2", "--width", "4", "--seed", "-3"], "--seed"),
+    (["fans", "64,3,3,3", "--layout", "torchh"], "layout='torchh'"),
+    (["fans", "64,x"], "not a list of integers"),
+    (["gain", "swish"], "nonlinearity='swish'"),
+    (["gain", "leaky_relu", "--param", "nan"], "--param"),
+    (["demo", "--only", "E9"], "unknown experiment 'E9'"),
+    (["demo", "--batch", "0"], "--batch"),
+]
+
+
+@pytest.mark.parametrize("argv, words", BAD, ids=[" ".join(a) for a, _ in BAD])
+def test_bad_arguments_exit_2_with_one_line(argv: list[str], words: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("initlab") and "error:" in err and words in err
+    assert "Traceback" not in err
+
+
+def test_help_and_version(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["--help"], ["demo", "--help"], ["probe", "--help"], ["fans", "--help"],
+                 ["gain", "--help"]):
+        code, out, _ = run_main(argv, capsys)
+        assert code == 0 and out.startswith("usage: initlab")
+    code, out, _ = run_main(["--version"], capsys)
+    assert code == 0 and out.startswith("initlab ")
+    code, out, _ = run_main([], capsys)
+    assert code == 2 and "COMMAND" in out
+
+
+def test_parse_spec() -> None:
+    assert _parse_spec("he_normal") == "he_normal"
+    assert _parse_spec("normal(std=0.01, mean=0)") == {
+        "class_name": "normal", "config": {"std": 0.01, "mean": 0}}
+    assert _parse_spec("orthogonal(gain=1.5, layout='in_out')")["config"] == {
+        "gain": 1.5, "layout": "in_out"}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    src = os.path.join(os.path.dirname(os.path.dirname(__file__)), "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def test_python_dash_m(tmp_path: Any) -> None:
+    out = subprocess.run([sys.executable, "-m", "initlab", "probe", "--depth", "2", "--width",
+                          "8", "--batch", "4", "--json"], capture_output=True, text=True,
+                         env=_env(), timeout=120, check=False, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["meta"]["widths"] == [8, 8, 8]
+    bad = subprocess.run([sys.executable, "-m", "initlab", "gain", "bogus"],
+                         capture_output=True, text=True, env=_env(), timeout=120, check=False)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("initlab gain: error: calculate_gain: nonlinearity='bogus'")
+
+
+def test_console_script() -> None:
+    exe = shutil.which("initlab")
+    if exe is None:
+        pytest.skip("the initlab console script is not installed")
+    out = subprocess.run([exe, "gain", "relu"], capture_output=True, text=True, timeout=120,
+                         check=False)
+    assert out.returncode == 0 and out.stdout == "1.4142135623730951\n"

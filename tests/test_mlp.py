@@ -1,0 +1,497 @@
+"""Tests of initlab.engine.mlp: the forward and backward passes, probe statistics, overflow,
+randomness, trials and argument validation.
+
+Gradients are checked against central finite differences in float64. Step h = 1e-6 * max(1,
+abs(theta)); the truncation error is O(h^2 phi''') ~ 1e-12 and the rounding error about
+eps * abs(L) / h ~ 1e-9 for losses of order 1-10, so each gradient tensor must satisfy
+max abs(fd - analytic) <= 1e-6 * max abs(analytic) + 1e-8. For activations with a kink at 0
+(relu, leaky_relu, elu, selu) the network seed is the first in 0..199 for which every
+pre-activation is at least 1e-3 away from 0, far beyond any perturbation (~1e-5), so no
+difference straddles the kink.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+import initlab
+from initlab import MLP
+from initlab.engine.mlp import _kernel_kind
+
+ACTIVATIONS = ["linear", "tanh", "sigmoid", "relu", "leaky_relu(0.2)", "elu(0.7)", "selu",
+               "gelu", "silu", "softplus", "mish"]
+KINKED = ("relu", "leaky_relu", "elu", "selu")
+BIAS_INIT = {"class_name": "Normal", "config": {"std": 0.5}}
+
+
+# --------------------------------------------------------------------------------------------
+# an independent reference implementation (float64), with additive hooks on z, u and h
+
+
+def ref_forward(net: MLP, x: np.ndarray, add: dict[tuple[str, int], np.ndarray] | None = None,
+                ) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Return the output and the pre-activations u of every layer."""
+    add = add or {}
+    h = x.astype(np.float64)
+    us = []
+    for k, (w, act) in enumerate(zip(net.weights, net.activations, strict=True)):
+        z = h @ w.astype(np.float64)
+        if net.biases is not None:
+            z = z + net.biases[k]
+        z = z + add.get(("z", k), 0.0)
+        if net.batch_norm:
+            mu = z.mean(axis=0)
+            var = z.var(axis=0)
+            u = (z - mu) / np.sqrt(var + net.bn_eps)
+        else:
+            u = z
+        u = u + add.get(("u", k), 0.0)
+        us.append(u)
+        h = act.f(u) + add.get(("h", k), 0.0)
+    return h, us
+
+
+def make_net(act: str, bias: bool, bn: bool) -> tuple[MLP, np.ndarray, np.ndarray]:
+    """A [5, 4, 3] float64 net, batch 6, away from kinks (see the module docstring)."""
+    kinked = act.split("(")[0] in KINKED
+    for seed in range(200):
+        net = MLP([5, 4, 3], activation=act, bias=bias, batch_norm=bn, bias_init=BIAS_INIT,
+                  dtype=np.float64, rng=seed)
+        gen = np.random.default_rng(1000 + seed)
+        x = gen.standard_normal((6, 5))
+        g = gen.standard_normal((6, 3))
+        _, us = ref_forward(net, x)
+        if not kinked or min(np.abs(u).min() for u in us) > 1e-3:
+            return net, x, g
+    raise AssertionError("no seed keeps the pre-activations away from the kink")
+
+
+def fd_grad(loss: Any, arr: np.ndarray) -> np.ndarray:
+    """Central differences of loss() with respect to every element of arr (in place)."""
+    out = np.zeros_like(arr)
+    for idx in np.ndindex(arr.shape):
+        old = arr[idx]
+        h = 1e-6 * max(1.0, abs(old))
+        arr[idx] = old + h
+        lp = loss()
+        arr[idx] = old - h
+        lm = loss()
+        arr[idx] = old
+        out[idx] = (lp - lm) / (2 * h)
+    return out
+
+
+def assert_grad(fd: np.ndarray, an: np.ndarray, what: str) -> None:
+    err = float(np.max(np.abs(fd - an)))
+    bound = 1e-6 * float(np.max(np.abs(an))) + 1e-8
+    assert err <= bound, f"{what}: max abs error {err:.3e} > {bound:.3e}"
+
+
+@pytest.mark.parametrize("bn", [False, True], ids=["plain", "bn"])
+@pytest.mark.parametrize("bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("act", [*ACTIVATIONS, "custom"])
+def test_gradients_match_finite_differences(act: str, bias: bool, bn: bool) -> None:
+    spec: Any = (np.sin, np.cos) if act == "custom" else act
+    net, x, g = make_net("tanh" if act == "custom" else act, bias, bn)
+    if act == "custom":
+        net = MLP([5, 4, 3], activation=spec, bias=bias, batch_norm=bn, bias_init=BIAS_INIT,
+                  dtype=np.float64, rng=0)
+    out = net.forward(x)
+    ref, _ = ref_forward(net, x)
+    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
+    grads = net.backward(g)
+
+    def loss() -> float:
+        return float(np.sum(g * net.forward(x)))
+
+    for k in range(net.depth):
+        assert_grad(fd_grad(loss, net.weights[k]), grads.dW[k], f"dW[{k}]")
+        if bias:
+            assert net.biases is not None and grads.db is not None
+            assert_grad(fd_grad(loss, net.biases[k]), grads.db[k], f"db[{k}]")
+    xc = x.copy()
+    assert_grad(fd_grad(lambda: float(np.sum(g * net.forward(xc))), xc), grads.dh[0], "dL/dx")
+
+    # intermediate gradients: perturb z (the batch-norm input), u and h of every layer
+    for kind, field in (("z", grads.dz), ("u", grads.du), ("h", grads.dh[1:])):
+        for k in range(net.depth):
+            delta = np.zeros((x.shape[0], net.widths[k + 1]))
+
+            def loss_at(kind: str = kind, k: int = k, delta: np.ndarray = delta) -> float:
+                h, _ = ref_forward(net, x, {(kind, k): delta})
+                return float(np.sum(g * h))
+
+            assert_grad(fd_grad(loss_at, delta), field[k], f"dL/d{kind}[{k}]")
+    assert grads.dh[-1] is not g and np.array_equal(grads.dh[-1], g)
+
+
+def test_gradients_without_batch_norm_share_du_and_dz() -> None:
+    net, x, g = make_net("tanh", False, False)
+    net.forward(x)
+    grads = net.backward(g)
+    assert all(a is b for a, b in zip(grads.du, grads.dz, strict=True))
+    assert grads.db is None
+
+
+@pytest.mark.parametrize("name", ["linear", "tanh", "relu", "sigmoid"])
+def test_fast_kernels_equal_the_activation_functions(name: str) -> None:
+    act = initlab.activation(name)
+    assert _kernel_kind(act) == name
+    for dtype in (np.float32, np.float64):
+        net = MLP([16, 16], activation=name, init="orthogonal", dtype=dtype, rng=0)
+        x = np.random.default_rng(0).standard_normal((8, 16)).astype(dtype) * 3
+        z = x @ net.weights[0]
+        out = net.forward(x)
+        assert out.dtype == dtype
+        np.testing.assert_array_equal(out, act.f(z))
+
+
+def test_user_activation_named_tanh_is_not_the_fast_kernel() -> None:
+    fake = initlab.Activation("tanh", f=np.sin, df=np.cos)
+    assert _kernel_kind(fake) == "input"
+    net = MLP([4, 4], activation=fake, init="ones", dtype=np.float64)
+    np.testing.assert_allclose(net.forward(np.ones((1, 4))), np.sin(4.0) * np.ones((1, 4)))
+
+
+def test_float32_forward_matches_float64_reference() -> None:
+    net = MLP([64, 48, 32], activation="gelu", bias=True, bias_init=BIAS_INIT,
+              batch_norm=True, rng=0)
+    x = np.random.default_rng(1).standard_normal((40, 64), dtype=np.float32)
+    out = net.forward(x)
+    ref, _ = ref_forward(net, x)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out, ref, rtol=1e-4, atol=1e-5)
+
+
+# --------------------------------------------------------------------------------------------
+# probe statistics against direct NumPy computations
+
+
+def _direct_stats(net: MLP, x: np.ndarray, g: np.ndarray) -> dict[str, list[float]]:
+    """Every statistic recomputed with plain NumPy in float64 from the same arrays."""
+    _, us = ref_forward(net, x)
+    hs = [act.f(u) for act, u in zip(net.activations, us, strict=True)]
+    net.forward(x)
+    grads = net.backward(g)
+    out: dict[str, list[float]] = {k: [] for k in (
+        "pre_mean", "pre_std", "act_mean", "act_std", "act_min", "act_max", "zero_frac",
+        "dead_units", "sat_frac", "dz_var", "dh_in_var", "dw_var", "dw_ratio", "w_std")}
+    for k in range(net.depth):
+        u, h = us[k].astype(np.float64), hs[k].astype(np.float64)
+        out["pre_mean"].append(u.mean())
+        out["pre_std"].append(u.std())
+        out["act_mean"].append(h.mean())
+        out["act_std"].append(h.std())
+        out["act_min"].append(h.min())
+        out["act_max"].append(h.max())
+        out["zero_frac"].append(np.mean(h == 0))
+        out["dead_units"].append(np.sum(np.all(h == 0, axis=0)))
+        lo, hi = net.activations[k].bounds
+        band = 0.01 * (hi - lo) / 2
+        out["sat_frac"].append(np.mean((h < lo + band) | (h > hi - band))
+                               if math.isfinite(lo + hi) else math.nan)
+        out["dz_var"].append(grads.dz[k].var())
+        out["dh_in_var"].append(grads.dh[k].var())
+        out["dw_var"].append(grads.dW[k].var())
+        out["dw_ratio"].append(np.linalg.norm(grads.dW[k]) / np.linalg.norm(net.weights[k]))
+        out["w_std"].append(net.weights[k].std())
+    return out
+
+
+@pytest.mark.parametrize("act, bn", [("tanh", False), ("relu", False), ("relu", True),
+                                     ("sigmoid", True)])
+def test_probe_statistics_match_numpy(act: str, bn: bool) -> None:
+    net = MLP([30, 40, 40, 20], activation=act, init="he_normal", batch_norm=bn,
+              dtype=np.float64, rng=3)
+    gen = np.random.default_rng(4)
+    x = gen.standard_normal((50, 30)) * 2
+    g = gen.standard_normal((50, 20))
+    report = net.probe(x, grad=g)
+    direct = _direct_stats(net, x, g)
+    for name, values in direct.items():
+        # means near 0 (batch norm) are compared up to rounding of O(1) data
+        atol = 1e-13 if name.endswith("_mean") else 0.0
+        np.testing.assert_allclose(report[name], values, rtol=1e-10, atol=atol,
+                                   err_msg=name, equal_nan=True)
+    assert report.meta["upstream_var"] == pytest.approx(g.var(), rel=1e-12)
+    # histograms: exact counts on the report's edges, like numpy.histogram
+    _, us = ref_forward(net, x)
+    for k in range(net.depth):
+        h = net.activations[k].f(us[k])
+        hist = report.histogram(k + 1)
+        expected, _ = np.histogram(h, bins=report.edges)
+        np.testing.assert_array_equal(hist.counts, expected)
+        assert hist.below == np.sum(h < report.edges[0])
+        assert hist.above == np.sum(h > report.edges[-1])
+
+
+def test_float32_statistics_are_accurate() -> None:
+    """float32 arrays, statistics combined in float64: relative error ~1e-7."""
+    net = MLP([256] * 6, activation="tanh", init="xavier_uniform", rng=0)
+    gen = np.random.default_rng(0)
+    x = gen.standard_normal((500, 256), dtype=np.float32)
+    g = gen.standard_normal((500, 256), dtype=np.float32)
+    report = net.probe(x, grad=g)
+    net.forward(x)
+    grads = net.backward(g)
+    for k in range(net.depth):
+        for name, arr in (("dz_var", grads.dz[k]), ("dh_in_var", grads.dh[k]),
+                          ("dw_var", grads.dW[k])):
+            exact = arr.astype(np.float64).var()
+            assert report[name][k] == pytest.approx(exact, rel=1e-6), name
+
+
+def test_dead_units_and_zero_fraction() -> None:
+    net = MLP([4, 3], activation="relu", init="ones", dtype=np.float64)
+    w = net.weights[0]
+    w[:, 0] = -1.0        # unit 0 is negative for every positive input: dead
+    report = net.probe(np.abs(np.random.default_rng(0).standard_normal((10, 4))) + 0.1,
+                       grad="sum")
+    assert report["dead_units"][0] == 1
+    assert report["zero_frac"][0] == pytest.approx(1 / 3)
+    assert math.isnan(report["sat_frac"][0])
+
+
+def test_upstream_gradient_kinds() -> None:
+    net = MLP([6, 5, 4], activation="tanh", dtype=np.float64, rng=0)
+    x = np.random.default_rng(0).standard_normal((7, 6))
+    out = net.forward(x)
+    target = np.full((7, 4), 0.25)
+    rep = net.probe(x, grad="mse", target=target)
+    g = 2 * (out - target) / out.size
+    np.testing.assert_allclose(rep["dh_in_var"], net.probe(x, grad=g)["dh_in_var"], rtol=1e-12)
+    assert rep.meta["grad"] == "mse"
+    rep_sum = net.probe(x, grad="sum")
+    assert rep_sum.meta["upstream_var"] == 0.0
+    np.testing.assert_allclose(rep_sum["dw_var"], net.probe(x, grad=np.ones((7, 4)))["dw_var"])
+    a = net.probe(x, rng=5)
+    b = net.probe(x, rng=np.random.default_rng(5))
+    np.testing.assert_array_equal(a["dw_var"], b["dw_var"])
+
+
+# --------------------------------------------------------------------------------------------
+# overflow is a result
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_float32_linear_stack_first_overflows_at_layer_32(seed: int) -> None:
+    """theory.md E7: N(0, 1) weights, width 256, batch 16 -> first inf/nan at layer 32."""
+    gen = np.random.default_rng(seed)
+    x = gen.standard_normal((16, 256), dtype=np.float32)
+    net = MLP([256] * 41, activation="linear", init="normal", rng=gen)
+    rep = net.probe(x, rng=gen)     # filterwarnings=error: any RuntimeWarning fails
+    assert rep.first_nonfinite_layer == 32
+    assert rep.finite.tolist() == [True] * 31 + [False] * 9
+    assert np.all(np.isfinite(rep["act_std"][:31]))
+    # np.std in float32 overflows from layer ~15; ours stays finite up to layer 31
+    assert rep["act_std"][30] > 1e36
+    assert rep["nonfinite_frac"][31] > 0 and rep["nonfinite_frac"][30] == 0
+    assert rep.layer(33).finite is False
+    assert rep.first_nonfinite_grad_layer is not None
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_float32_relu_stack_first_overflows_at_layer_36_or_37(seed: int) -> None:
+    """theory.md E7 (relu, N(0, 1)): x sqrt(128) per layer, first inf at layer 36-37."""
+    gen = np.random.default_rng(seed)
+    x = gen.standard_normal((16, 256), dtype=np.float32)
+    net = MLP([256] * 45, activation="relu", init="normal", rng=gen)
+    assert net.probe(x, rng=gen).first_nonfinite_layer in (36, 37)
+
+
+def test_float64_statistics_survive_overflowing_squares() -> None:
+    """In float64 the squares overflow from about layer 127 (std ~1e154); the std must not."""
+    gen = np.random.default_rng(0)
+    x = gen.standard_normal((16, 256))
+    net = MLP([256] * 201, activation="linear", init="normal", dtype=np.float64, rng=gen)
+    rep = net.probe(x, rng=gen)
+    assert rep.first_nonfinite_layer is None
+    std = rep["act_std"]
+    assert np.all(np.isfinite(std))
+    assert std[149] > 1e170
+    growth = np.diff(np.log(std))
+    assert 2.5 < np.median(growth) < 3.1          # x16 per layer, log 16 = 2.77
+    assert np.all(np.isinf(rep["dw_var"][:5]))     # a variance beyond 1.8e308 is inf
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_float64_linear_stack_first_overflows_at_layer_255_or_256(seed: int) -> None:
+    gen = np.random.default_rng(seed)
+    x = gen.standard_normal((16, 256))
+    net = MLP([256] * 261, activation="linear", init="normal", dtype=np.float64, rng=gen)
+    assert net.probe(x, rng=gen).first_nonfinite_layer in (255, 256)
+
+
+def test_nonfinite_input_is_reported_not_raised() -> None:
+    net = MLP([4, 4, 4], activation="tanh", rng=0)
+    x = np.ones((3, 4), dtype=np.float32)
+    x[0, 0] = np.nan
+    rep = net.probe(x, rng=0)
+    assert rep.first_nonfinite_layer == 1
+    assert "non-finite" in rep.table()
+    # the moments cover the finite entries (rows 1 and 2 stay finite through both layers)
+    h1 = np.tanh(x[1:] @ net.weights[0])
+    assert rep["act_std"][0] == pytest.approx(h1.astype(np.float64).std(), rel=1e-5)
+    assert rep["nonfinite_frac"][1] == pytest.approx(1 / 3)
+
+
+# --------------------------------------------------------------------------------------------
+# randomness
+
+
+def test_rng_reproducibility_and_global_state() -> None:
+    state = np.random.get_state()[1].copy()  # noqa: NPY002 - checking it is untouched
+    a = MLP([10, 8, 6], rng=123)
+    b = MLP([10, 8, 6], rng=123)
+    for wa, wb in zip(a.weights, b.weights, strict=True):
+        np.testing.assert_array_equal(wa, wb)
+    gen = np.random.default_rng(123)
+    c = MLP([10, 8, 6], rng=gen)
+    np.testing.assert_array_equal(c.weights[0], a.weights[0])
+    # the generator was advanced: a second net from it differs
+    d = MLP([10, 8, 6], rng=gen)
+    assert not np.array_equal(d.weights[0], c.weights[0])
+    # layer order: W1 is drawn with the generator first
+    w1 = initlab.get("xavier_normal")((10, 8), dtype=np.float32, rng=np.random.default_rng(123))
+    np.testing.assert_array_equal(a.weights[0], w1)
+    np.testing.assert_array_equal(np.random.get_state()[1], state)  # noqa: NPY002
+
+
+def test_reinitialize_and_trials_leave_the_net_unchanged() -> None:
+    net = MLP([8, 8, 8], activation="relu", init="he_normal", rng=0)
+    before = [w.copy() for w in net.weights]
+    x = np.random.default_rng(0).standard_normal((32, 8), dtype=np.float32)
+    t1 = net.trials(x, 4, rng=7, progress=False)
+    t2 = net.trials(x, 4, rng=7, progress=False)
+    for w, w0 in zip(net.weights, before, strict=True):
+        np.testing.assert_array_equal(w, w0)
+    np.testing.assert_array_equal(t1.values("act_std"), t2.values("act_std"))
+    assert t1.values("act_std").shape == (4, 2)
+    assert len({float(r["act_std"][0]) for r in t1.reports}) == 4   # independent draws
+    low, high = t1.interval("act_std")
+    mean = t1.mean("act_std")
+    assert np.all(low < mean) and np.all(mean < high)
+    net.reinitialize(0)
+    np.testing.assert_array_equal(net.weights[0], before[0])
+
+
+def test_trials_progress_bar(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("tqdm")
+    net = MLP([8, 8], rng=0)
+    net.trials(np.ones((4, 8)), 3, rng=0, progress=True)
+    assert "initlab trials" in capsys.readouterr().err
+
+
+def test_trials_without_tqdm(monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    t = MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=True)
+    assert t.n == 2
+    assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------------------------
+# configuration and validation
+
+
+def test_per_layer_lists_and_attributes() -> None:
+    net = MLP([6, 5, 4], activation=["relu", "linear"], init=["he_normal", "zeros"],
+              bias=True, bias_init=["zeros", "ones"], dtype=np.float64, rng=0)
+    assert [a.name for a in net.activations] == ["relu", "linear"]
+    assert net.widths == (6, 5, 4) and net.depth == 2 and net.bias
+    assert net.biases is not None and net.biases[1].tolist() == [1.0] * 4
+    assert np.all(net.weights[1] == 0)
+    assert net.dtype == np.float64 and not net.batch_norm and net.bn_eps == 1e-5
+    assert net.bias_initializers is not None and len(net.initializers) == 2
+    assert "activation=['relu', 'linear']" in repr(net)
+    out = net.forward(np.ones((2, 6)))
+    np.testing.assert_array_equal(out, np.ones((2, 4)))
+
+
+def test_forward_returns_a_copy_and_backward_needs_forward() -> None:
+    net = MLP([4, 4], rng=0)
+    with pytest.raises(RuntimeError, match="call forward"):
+        net.backward(np.ones((2, 4)))
+    a = net.forward(np.ones((2, 4)))
+    b = net.forward(2 * np.ones((2, 4)))
+    assert not np.array_equal(a, b)
+    with pytest.raises(ValueError, match=r"grad=.*shape \(2, 4\)"):
+        net.backward(np.ones((3, 4)))
+
+
+BAD_CALLS = [
+    ("widths-short", lambda: MLP([3]), ValueError, "widths=[3]"),
+    ("widths-zero", lambda: MLP([3, 0]), ValueError, "widths"),
+    ("widths-float", lambda: MLP([3, 2.5]), TypeError, "widths"),
+    ("widths-str", lambda: MLP("34"), TypeError, "widths"),
+    ("activation", lambda: MLP([3, 2], activation="tanhh"), ValueError, "activation"),
+    ("activation-list", lambda: MLP([3, 2], activation=["tanh", "relu"]), ValueError,
+     "activation"),
+    ("init", lambda: MLP([3, 2], init="xavier"), ValueError, "init"),
+    ("init-type", lambda: MLP([3, 2], init=3), TypeError, "init"),
+    ("bias", lambda: MLP([3, 2], bias=1), TypeError, "bias"),
+    ("bias-init-vector", lambda: MLP([3, 2], bias=True, bias_init="he_normal"), ValueError,
+     "bias_init"),
+    ("batch-norm", lambda: MLP([3, 2], batch_norm="yes"), TypeError, "batch_norm"),
+    ("bn-eps", lambda: MLP([3, 2], bn_eps=0.0), ValueError, "bn_eps"),
+    ("dtype-int", lambda: MLP([3, 2], dtype=np.int32), TypeError, "dtype"),
+    ("dtype-half", lambda: MLP([3, 2], dtype=np.float16), TypeError, "dtype"),
+    ("rng", lambda: MLP([3, 2], rng=-1), ValueError, "rng"),
+    ("x-shape", lambda: MLP([3, 2]).forward(np.ones((2, 4))), ValueError, "x="),
+    ("x-1d", lambda: MLP([3, 2]).forward(np.ones(3)), ValueError, "x="),
+    ("x-str", lambda: MLP([3, 2]).probe(np.array([["a", "b", "c"]])), TypeError, "x="),
+    ("grad-name", lambda: MLP([3, 2]).probe(np.ones((2, 3)), grad="l2"), ValueError, "grad="),
+    ("grad-shape", lambda: MLP([3, 2]).probe(np.ones((2, 3)), grad=np.ones((2, 3))),
+     ValueError, "grad="),
+    ("target-shape", lambda: MLP([3, 2]).probe(np.ones((2, 3)), grad="mse",
+                                               target=np.ones(2)), ValueError, "target="),
+    ("bins", lambda: MLP([3, 2]).probe(np.ones((2, 3)), bins=[1.0, 0.0]), ValueError,
+     "bins="),
+    ("trials-n", lambda: MLP([3, 2]).trials(np.ones((2, 3)), 0), ValueError, "n=0"),
+    ("trials-progress", lambda: MLP([3, 2]).trials(np.ones((2, 3)), 1, progress="no"),
+     TypeError, "progress"),
+]
+
+
+@pytest.mark.parametrize("call, exc, words", [c[1:] for c in BAD_CALLS],
+                         ids=[c[0] for c in BAD_CALLS])
+def test_bad_arguments(call: Any, exc: type[Exception], words: str) -> None:
+    with pytest.raises(exc) as info:
+        call()
+    message = str(info.value)
+    assert words in message
+    assert message.startswith(("MLP", "activation")), message
+
+
+def test_error_message_format() -> None:
+    with pytest.raises(ValueError) as info:
+        MLP([3])
+    assert str(info.value) == ("MLP: widths=[3] is not accepted; use a list of at least 2 "
+                               "positive integers.")
+
+
+def test_buffers_follow_the_batch_size() -> None:
+    net = MLP([8, 8, 8], activation="tanh", rng=0)
+    a = net.probe(np.ones((4, 8)), rng=0)
+    b = net.probe(np.ones((6, 8)), rng=0)
+    c = net.probe(np.ones((4, 8)), rng=0)
+    assert a.meta["batch"] == 4 and b.meta["batch"] == 6
+    np.testing.assert_array_equal(a["act_std"], c["act_std"])
+
+
+def test_bins_argument() -> None:
+    net = MLP([8, 8], activation="relu", rng=0)
+    x = np.random.default_rng(0).standard_normal((16, 8))
+    rep = net.probe(x, rng=0, bins=[-1.0, 0.0, 0.5, 10.0])
+    assert rep.edges.tolist() == [-1.0, 0.0, 0.5, 10.0]
+    assert int(rep.counts.sum()) == 16 * 8
+    rep16 = net.probe(x, rng=0, bins=16)
+    assert rep16.counts.shape[1] <= 16
+    default = net.probe(x, rng=0)
+    assert default.edges[0] == 0.0 and default.edges[-1] == 4.0 and default.counts.shape[1] == 128
