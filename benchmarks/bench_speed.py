@@ -176,12 +176,18 @@ def run_section(shape_torch: tuple[int, ...], shape_keras: tuple[int, ...], name
 
 def peak_rss_growth() -> float:
     """MiB of peak RSS growth while initlab draws an 8192x8192 float32 normal tensor."""
+    # VmHWM (peak resident set of this address space) resets at exec, unlike ru_maxrss, which
+    # Linux carries over from the parent.
     code = textwrap.dedent("""
-        import resource, initlab, numpy as np
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        import initlab, numpy as np
+
+        def hwm():
+            with open("/proc/self/status") as f:
+                return next(int(l.split()[1]) for l in f if l.startswith("VmHWM"))
+
+        before = hwm()
         x = initlab.normal((8192, 8192), std=0.02, rng=0)
-        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print((after - before) / 1024)
+        print((hwm() - before) / 1024)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)

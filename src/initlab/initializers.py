@@ -245,6 +245,23 @@ def _sampled(func: str, call: _Call, sampler: _random.Sampler, magnitude: float,
 # constants
 
 
+_FAST_DTYPES: dict[object, np.dtype[Any]] = {
+    np.float32: np.dtype(np.float32), np.float64: np.dtype(np.float64),
+    np.float16: np.dtype(np.float16), "float32": np.dtype(np.float32),
+    "float64": np.dtype(np.float64), "float16": np.dtype(np.float16),
+}
+
+
+def _fast_dtype(shape: object, dtype: object) -> np.dtype[Any] | None:
+    """The dtype when ``shape`` and ``dtype`` are plainly valid (a fast path), else None."""
+    if type(shape) is not tuple or not all(type(d) is int and d >= 0 for d in shape):
+        return None
+    try:
+        return _FAST_DTYPES.get(dtype)
+    except TypeError:  # unhashable
+        return None
+
+
 def _check_none(func: str, p: dict[str, Any]) -> dict[str, Any]:
     return p
 
@@ -314,6 +331,10 @@ def zeros(shape: Shape, *, dtype: DTypeLike = np.float32, rng: object = None,
     array([[0., 0., 0.],
            [0., 0., 0.]], dtype=float32)
     """
+    if out is None and region is None and threads is None and rng is None:
+        dt = _fast_dtype(shape, dtype)
+        if dt is not None:
+            return np.zeros(shape, dt)
     return _apply("zeros", "zeros", shape, dtype, rng, out, threads, region, {})
 
 
@@ -357,6 +378,10 @@ def ones(shape: Shape, *, dtype: DTypeLike = np.float32, rng: object = None,
     >>> initlab.ones(3, dtype="float64")
     array([1., 1., 1.])
     """
+    if out is None and region is None and threads is None and rng is None:
+        dt = _fast_dtype(shape, dtype)
+        if dt is not None:
+            return np.ones(shape, dt)
     return _apply("ones", "ones", shape, dtype, rng, out, threads, region, {})
 
 
