@@ -108,16 +108,27 @@ h = initlab.stats.histogram(np.tanh(x[:, 0] * 3), bins=8, range=(-1, 1))
 print("histogram:", h.counts.tolist())
 
 # %% [markdown]
-# ## Attaching a prediction
+# ## The prediction beside the measurement
 #
-# Any per-layer column can be attached to a report; a column that `predicts` a measured one is
-# shown beside it in `table()` and drawn dashed by `plot()`. For ReLU with He weights the
-# mean-field activation std is sqrt(1 - 1/pi) ~ 0.8257 at every layer.
+# Every report carries the mean-field prediction of its measurements (`initlab.theory`, from
+# the network's realized weights, this input and this upstream gradient): `table()` shows it in
+# a `(pred)` column after each measured one, `plot()` draws it dashed through the measured
+# points, and the verdict cites it. For ReLU with He weights the predicted activation std is
+# sqrt(1 - 1/pi) ~ 0.8257 at every layer.
 
 # %%
 he = initlab.MLP(widths, activation="relu", init="he_normal", rng=5).probe(x, rng=6)
-he.add_column("act_std_mf", np.full(he.depth, (1 - 1 / np.pi) ** 0.5), predicts="act_std")
-print(he.table(["layer", "act_std", "zero_frac"]))
+print(he.table(["layer", "act_std", "zero_frac", "dh_in_var"]))
+print("closed form:", round((1 - 1 / np.pi) ** 0.5, 4), "report:", he["act_std_pred"][:3].round(4))
+print(he.verdict())
+
+# %% [markdown]
+# Any other per-layer column can be attached too; one that `predicts` a measured column is
+# shown beside it and drawn dashed. ReLU zeroes half of its inputs:
+
+# %%
+he.add_column("zero_half", np.full(he.depth, 0.5), predicts="zero_frac")
+print(he.table(["layer", "zero_frac"], layers=[1, 5, 9]))
 
 # %% [markdown]
 # ## Overflow is a result

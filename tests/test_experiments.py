@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pytest
 
+import initlab
+from initlab import theory
 from initlab.engine import EXPERIMENTS, Report, run_demo, verdict
 from initlab.engine.experiments import BLOG9
 
@@ -235,6 +238,94 @@ def test_verdict_is_computed_from_the_measurements() -> None:
     zero = cols["act_std"] * 0
     assert verdict(Report({**cols, "act_std": zero}, hist, meta)).kind == "vanishing"
     assert verdict(rep, ratio=1.5, rate=0.95).kind == "vanishing"
+
+
+_GROWTH = re.compile(r"gradients (grow|shrink) x(\S+) over (\d+) layers \(predicted\), "
+                     r"measured x([^\s;]+)")
+
+
+def _cited(message: str) -> tuple[float, float, int]:
+    """The predicted and measured gradient factors and the depth a verdict cites."""
+    m = _GROWTH.search(message)
+    assert m is not None, message
+    return float(m[2]), float(m[4]), int(m[3])
+
+
+def test_verdict_cites_chi1_and_the_predicted_gradients() -> None:
+    """E7e (tanh, Xavier uniform with PyTorch's 5/3): chi1 = 1.21 from initlab.theory at the
+    network's rms weight scale, and Var dL/dx over the upstream's, predicted and measured."""
+    rep = run("E7e", 0)
+    v = verdict(rep)
+    mf = rep.meta["mean_field"]
+    sw = math.sqrt(float(np.mean(np.square(mf["sigma_w"]))))
+    chi = theory.chi1("tanh", sw)
+    assert v.details["chi1"] == pytest.approx(chi, rel=1e-12)
+    assert v.details["q_star"] == pytest.approx(theory.fixed_point("tanh", sw), rel=1e-12)
+    assert chi == pytest.approx(theory.mean_field("tanh", 5 / 3).chi1, rel=0.01)
+    q_star = theory.fixed_point("tanh", sw)
+    assert f"chi1 = {chi:.3g} at q* = {q_star:.3g} (chaotic)" in v.message
+    predicted, measured, depth = _cited(v.message)
+    assert depth == 100
+    assert predicted == pytest.approx(rep["dh_in_var_pred"][0] / mf["upstream_second_moment"],
+                                      rel=0.05)
+    assert measured == pytest.approx(rep["dh_in_var"][0] / rep.meta["upstream_var"], rel=0.05)
+    assert 7.02 < math.log10(predicted) < 9.02                  # theory.md: MF log10 8.02
+    assert v.details["pred_grad_ratio"] == pytest.approx(math.sqrt(
+        rep.prediction.dx / mf["upstream_second_moment"]), rel=1e-12)
+
+
+def test_cited_chi1_follows_the_weights() -> None:
+    """Scaling the weights changes the cited chi1 to theory's value at the new scale."""
+    net = initlab.MLP([128] * 31, activation="tanh", init=initlab.XavierUniform(gain=5 / 3),
+                      dtype=np.float64, rng=0)
+    x = np.random.default_rng(1).standard_normal((16, 128))
+    v1 = verdict(net.probe(x, rng=2))
+    for w in net.weights:
+        w *= 0.4
+    rep = net.probe(x, rng=2)
+    v2 = verdict(rep)
+    sw = math.sqrt(float(np.mean([128 * np.mean(w**2) for w in net.weights])))
+    assert sw == pytest.approx(0.4 * 5 / 3, rel=0.02)
+    assert v2.details["chi1"] == pytest.approx(theory.chi1("tanh", sw), rel=1e-9)
+    assert v1.details["chi1"] > 1.15 and v2.details["chi1"] < 0.5
+    assert "(chaotic)" in v1.message and "at q* = 0 (ordered)" in v2.message
+    predicted, _, _ = _cited(v2.message)
+    assert predicted == pytest.approx(theory.predict(
+        net, x_variance=float(np.mean(x * x)),
+        grad_variance=rep.meta["mean_field"]["upstream_second_moment"]).dx
+        / rep.meta["mean_field"]["upstream_second_moment"], rel=0.05)
+
+
+def test_verdicts_cite_the_prediction_for_each_regime() -> None:
+    # E1: the predicted per-layer factor of the std, beside the measured one (both ~x0.24)
+    e1 = run("E1", 0)
+    v = verdict(e1)
+    p = e1.prediction
+    assert p is not None
+    rate = (p.h_std[-1] / p.h_std[0]) ** (1 / 8)
+    assert v.details["pred_std_rate"] == pytest.approx(rate, rel=1e-12)
+    mf_std = mean_field("tanh", _var_w("E1"))["act_std"]          # independent of initlab
+    assert rate == pytest.approx((mf_std[-1] / mf_std[0]) ** (1 / 8), rel=0.01)
+    assert v.details["std_rate"] == pytest.approx(rate, rel=0.05)
+    assert f"predicted x{rate:.3g})" in v.message
+    assert "at q* = 0 (ordered)" in v.message
+    # E3: the critical point of tanh (sigma_w = 1, q* = 0): algebraic, not exponential decay
+    v = verdict(run("E3", 0))
+    assert "chi1 = 1.00 at q* = 0 (critical)" in v.message
+    assert "decays algebraically, not exponentially" in v.message
+    assert v.details["q_star"] < 1e-2
+    # E7b (float64, N(0, 1), linear): q* is infinite; E7f (relu, He): critical, marginal
+    assert "chi1 = 256 (q* = inf" in verdict(run("E7b", 0)).message
+    assert "mean field: chi1 = 1.00 (critical): gradients" in verdict(run("E7f", 0)).message
+    # E6: batch norm, gradients not predicted
+    v = verdict(run("E6", 0))
+    assert "predicts the forward pass after batch norm" in v.message
+    assert "not the gradients" in v.message and "chi1" not in v.message
+    # a report without a prediction gets no such clause
+    rep = run("E3", 0)
+    cols = {n: np.array(rep[n]) for n in rep.columns if n not in rep.predictions.values()}
+    bare = Report(cols, {"edges": rep.edges, "counts": rep.counts}, rep.meta)
+    assert "mean field" not in verdict(bare).message
 
 
 def test_verdict_arguments() -> None:

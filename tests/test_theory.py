@@ -471,3 +471,11 @@ def test_simulation_check_detects_a_wrong_prediction() -> None:
     assert "mean over seeds" in _violations(wrong, "torch-gain")
     right = theory.predict([WIDTH] * (DEPTH + 1), "tanh", sigma_w=5 / 3, grad_variance=0.25)
     assert _violations(right, "torch-gain") == ["gradient median"]
+
+
+def test_predict_an_overflowing_signal() -> None:
+    """Second moments past 1e308 become inf, later layers NaN; no hang, no warning."""
+    p = theory.predict([8] * 201, "linear", sigma_w=16.0)
+    assert np.isfinite(p.q[:127]).all() and p.q[126] == pytest.approx(256.0**127, rel=1e-12)
+    assert p.q[127] > 1e308 and np.isinf(p.q[128]) and np.isnan(p.q[129:]).all()
+    assert math.isnan(p.dx)

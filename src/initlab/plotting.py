@@ -9,6 +9,7 @@ it runs headless. Without matplotlib the functions raise ``ImportError`` naming
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -82,17 +83,40 @@ def _hist_layers(depth: int, layers: Sequence[int] | None, first_bad: int | None
     return sorted(picks)
 
 
-def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, str]], ylabel: str,
-               first_bad: int | None) -> None:
-    drawn = False
-    for values, label, style in series:
+def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, Array | None]],
+               ylabel: str, first_bad: int | None, note: str = "") -> None:
+    """Measured series as points (joined by a line when there is no prediction), each
+    prediction as a dashed line of the same colour through them."""
+    drawn = predicted = missing = False
+    for values, label, pred in series:
         y = _positive(values)
+        p = None if pred is None else _positive(pred)
+        has_pred = p is not None and bool(np.isfinite(p).any())
         if np.isfinite(y).any():
-            ax.plot(x, y, style, label=label, markersize=3)
+            (line,) = ax.plot(x, y, "o" if has_pred else "o-", label=label, markersize=3.5,
+                              linewidth=1.0)
+            color = line.get_color()
             drawn = True
+        else:
+            color = None
+        if has_pred:
+            assert p is not None
+            ax.plot(x, p, "--", color=color, linewidth=1.3, alpha=0.9)
+            drawn = predicted = True
+        elif pred is not None:
+            missing = True
     if drawn:
         ax.set_yscale("log")
-        ax.legend(fontsize=7)
+        handles, labels = ax.get_legend_handles_labels()
+        if predicted:
+            from matplotlib.lines import Line2D
+
+            handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
+            labels.append("mean-field prediction")
+        ax.legend(handles, labels, fontsize=7)
+    if missing and note:
+        ax.text(0.02, 0.02, note, transform=ax.transAxes, fontsize=7, color="0.35",
+                va="bottom")
     if first_bad is not None:
         ax.axvline(first_bad, color="red", linestyle=":", linewidth=1)
         ax.text(first_bad, 0.98, f" inf/nan from layer {first_bad}", color="red", fontsize=7,
@@ -142,8 +166,11 @@ def plot_report(
     fractions of the batch (the same x-range for every layer, so a collapsing or saturating
     signal shows at a glance). Bottom: the activation and pre-activation std, and the variances
     of :math:`\partial L/\partial h^{l-1}`, :math:`\partial L/\partial z^l` and
-    :math:`\partial L/\partial W^l`, against depth on a log scale. Columns attached as
-    predictions (:meth:`Report.add_column` with ``predicts=``) are drawn dashed.
+    :math:`\partial L/\partial W^l`, against depth on a log scale. A measured series with a
+    prediction (the mean-field columns of a probe, or any column attached with
+    :meth:`Report.add_column` and ``predicts=``) is drawn as points, and its prediction as a
+    dashed line of the same colour through them; a prediction that is not available (the
+    gradients with batch norm) is named in the panel.
 
     References
     ----------
@@ -192,21 +219,17 @@ def plot_report(
     x = np.asarray(report["layer"], dtype=np.float64)
     preds = report.predictions
     ax_std, ax_grad = bottom.subplots(1, 2)
-    series = []
-    for name, label in _STD:
-        series.append((report[name], label, "o-"))
-        if name in preds:
-            series.append((report[preds[name]], f"{label} (predicted)", "--"))
-    _log_panel(ax_std, x, series, "std", first_bad)
-    series = []
-    for name, label in _GRAD:
-        series.append((report[name], label, "o-"))
-        if name in preds:
-            series.append((report[preds[name]], f"{label} (predicted)", "--"))
-    _log_panel(ax_grad, x, series, "variance", first_bad)
+    for ax, group, ylabel in ((ax_std, _STD, "std"), (ax_grad, _GRAD, "variance")):
+        series = [(report[name], label, report[preds[name]] if name in preds else None)
+                  for name, label in group]
+        mf = report.meta.get("mean_field")
+        note = str(mf.get("note", "")) if isinstance(mf, dict) else ""
+        _log_panel(ax, x, series, ylabel, first_bad, note=note.split(":")[0])
     if title is None:
         try:
-            title = f"{report.title}\n{report.verdict().message}"
+            message = textwrap.fill(report.verdict().message,
+                                    width=int(14 * fig.get_figwidth()))
+            title = f"{report.title}\n{message}"
         except Exception:  # pragma: no cover - a title must not break a figure
             title = report.title
     fig.suptitle(title, fontsize=9)
@@ -246,8 +269,9 @@ def plot_trials(
 
     Notes
     -----
-    Lines are geometric means across draws and the bands their confidence intervals on the log
-    scale (:meth:`Trials.interval` with ``log=True``).
+    Points are geometric means across draws and the bands their confidence intervals on the log
+    scale (:meth:`Trials.interval` with ``log=True``); dashed lines are the draws' mean-field
+    predictions, averaged (:meth:`Trials.predicted`).
 
     References
     ----------
@@ -269,20 +293,34 @@ def plot_trials(
     axes = fig.subplots(1, 2)
     x = np.arange(1, trials.depth + 1, dtype=np.float64)
     for ax, group, ylabel in ((axes[0], _STD, "std"), (axes[1], _GRAD, "variance")):
-        drawn = False
+        drawn = predicted = False
         for name, label in group:
             mean = _positive(trials.mean(name, log=True))
             low, high = (_positive(v) for v in trials.interval(name, log=True))
+            pred = trials.predicted(name)
+            p = None if pred is None else _positive(pred)
+            has_pred = p is not None and bool(np.isfinite(p).any())
             if np.isfinite(mean).any():
-                (line,) = ax.plot(x, mean, "o-", markersize=3, label=label)
+                (line,) = ax.plot(x, mean, "o" if has_pred else "o-", markersize=3.5,
+                                  label=label)
                 ok = np.isfinite(low) & np.isfinite(high)
                 if ok.any():
                     ax.fill_between(x[ok], low[ok], high[ok], alpha=0.25,
                                     color=line.get_color())
+                if has_pred:
+                    assert p is not None
+                    ax.plot(x, p, "--", color=line.get_color(), linewidth=1.3)
+                    predicted = True
                 drawn = True
         if drawn:
             ax.set_yscale("log")
-            ax.legend(fontsize=7)
+            handles, labels = ax.get_legend_handles_labels()
+            if predicted:
+                from matplotlib.lines import Line2D
+
+                handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
+                labels.append("mean-field prediction (mean over draws)")
+            ax.legend(handles, labels, fontsize=7)
         ax.set_xlabel("layer")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)

@@ -3,8 +3,9 @@
 * :class:`MLP` -- a dense network with exact forward/backward passes (optionally batch norm)
   initialised by initlab's initializers; :meth:`MLP.probe` measures every layer and
   :meth:`MLP.trials` repeats that over independent weight draws.
-* :class:`Report`, :class:`LayerStats`, :class:`Trials` -- the measurements, as text tables,
-  records, JSON, HTML and matplotlib figures.
+* :class:`Report`, :class:`LayerStats`, :class:`Trials` -- the measurements, beside their
+  mean-field predictions (:data:`PREDICTED`), as text tables, records, JSON, HTML and
+  matplotlib figures.
 * :mod:`initlab.engine.experiments` -- the classic initialization experiments behind
   ``initlab demo`` and the verdict (vanishing, saturating, exploding, healthy).
 """
@@ -20,6 +21,7 @@ from .mlp import MLP as MLP
 from .mlp import Gradients as Gradients
 from .report import COLUMNS as COLUMNS
 from .report import DESCRIPTIONS as DESCRIPTIONS
+from .report import PREDICTED as PREDICTED
 from .report import LayerStats as LayerStats
 from .report import Report as Report
 from .report import Trials as Trials
@@ -29,6 +31,7 @@ __all__ = [
     "DESCRIPTIONS",
     "EXPERIMENTS",
     "MLP",
+    "PREDICTED",
     "Experiment",
     "Gradients",
     "LayerStats",

@@ -176,7 +176,10 @@ class Verdict:
     details : dict
         The figures: ``std_ratio`` and ``std_rate`` (last over first activation std, and its
         per-layer geometric rate), ``grad_ratio`` and ``grad_rate`` (std of the input gradient
-        over the upstream gradient's, per layer), ``max_saturation``.
+        over the upstream gradient's, per layer), ``max_saturation``; and, from the report's
+        mean-field prediction when it has one, ``pred_std_rate`` and ``pred_grad_ratio`` (the
+        same figures predicted), ``chi1`` and ``q_star`` (at the root-mean-square weight scale
+        ``sigma_w`` and bias ``sigma_b`` of the network, by :mod:`initlab.theory`).
 
     References
     ----------
@@ -263,10 +266,24 @@ def verdict(
     :math:`R_g = \sqrt{\operatorname{Var}(\partial L/\partial x) /
     \operatorname{Var}(\partial L/\partial h^L)}` over :math:`L` layers. The first rule that
     holds wins: a non-finite layer (exploding), a saturated layer, the forward trend, the
-    backward trend; otherwise the signal is healthy. With the defaults, tanh with
-    :math:`\mathcal{N}(0, 0.01^2)` vanishes (E1), :math:`\mathcal{N}(0,1)` saturates (E2), Xavier
-    is healthy (E3, and E7d although it drifts down algebraically over 100 layers), relu
-    with Xavier vanishes (E4) and with He is healthy (E5).
+    backward trend; otherwise the signal is healthy.
+
+    When the report carries a mean-field prediction (every probe's report does), the message
+    cites it beside the measurement: the predicted per-layer rate of the activation std, and a
+    clause ``mean field: chi1 = ... at q* = ... (phase): gradients grow x... over L layers
+    (predicted), measured x...``. :math:`\chi_1` and :math:`q^*` come from
+    :func:`initlab.theory.chi1` and :func:`initlab.theory.fixed_point` at the network's
+    root-mean-square realized weight scale :math:`\sigma_w = (\overline{n_{l-1} W_l^2})^{1/2}`
+    and bias, when all layers share one activation; the phase is called critical when
+    :math:`|\chi_1 - 1| < 0.01`, and a critical network whose :math:`q^*` is 0 (tanh at
+    :math:`\sigma_w = 1`) has a signal that decays algebraically. The gradient figures are the
+    predicted and measured :math:`\operatorname{Var}(\partial L/\partial x)` over the
+    upstream gradient's. With batch norm the clause says that the gradients are not predicted.
+
+    With the defaults, tanh with :math:`\mathcal{N}(0, 0.01^2)` vanishes (E1),
+    :math:`\mathcal{N}(0,1)` saturates (E2), Xavier is healthy (E3, and E7d although it drifts
+    down algebraically over 100 layers), relu with Xavier vanishes (E4) and with He is healthy
+    (E5).
 
     References
     ----------
@@ -304,8 +321,11 @@ def verdict(
         f_ratio = s_last / s1 if s1 > 0 else (1.0 if s_last == 0 else math.inf)
     f_rate = _rate(f_ratio, last_ok - 1)
     details["std_ratio"], details["std_rate"] = f_ratio, f_rate
+    mf = _MeanFieldNote(report, last_ok)
+    details.update(mf.details)
+    predicted_rate = f", predicted x{_g(mf.std_rate)}" if mf.std_rate is not None else ""
     trend = (f"activation std {_g(s1)} at layer 1, {_g(s_last)} at layer {last_ok}"
-             f" (x{_g(f_rate)} per layer)")
+             f" (x{_g(f_rate)} per layer{predicted_rate})")
 
     # backward trend
     up = float(report.meta.get("upstream_var", math.nan))
@@ -316,10 +336,11 @@ def verdict(
     details["grad_ratio"], details["grad_rate"] = g_ratio, g_rate
     g_kind = _classify(g_ratio, g_rate, big, strong_, step) if math.isfinite(g_ratio) else (
         "exploding" if g_ratio == math.inf or math.isnan(g_ratio) else "")
+    g_var = g_in / up if math.isfinite(up) and up > 0 else math.nan  # Var dL/dx / Var G
     grad_note = {
-        "vanishing": f"gradients vanish toward the input (Var dL/dx = {_g(g_in)} x upstream)",
-        "exploding": f"gradients explode toward the input (Var dL/dx = {_g(g_in)} x upstream)",
-        "": f"Var dL/dx = {_g(g_in)} x upstream",
+        "vanishing": f"gradients vanish toward the input (Var dL/dx = {_g(g_var)} x upstream)",
+        "exploding": f"gradients explode toward the input (Var dL/dx = {_g(g_var)} x upstream)",
+        "": f"Var dL/dx = {_g(g_var)} x upstream",
     }[g_kind] if math.isfinite(up) and up > 0 else ""
 
     # saturation
@@ -340,16 +361,18 @@ def verdict(
     def join(*parts: str) -> str:
         return "; ".join(p for p in parts if p)
 
+    theory_note = mf.message(g_var)
     if first_bad is not None:
-        before = (f"activation std x{_g(f_rate)} per layer before it, {_g(s_last)} at layer "
-                  f"{last_ok}" if last_ok >= 2 else "")
-        msg = join(f"exploding: inf/nan from layer {first_bad}", before)
+        paren = f" (predicted x{_g(mf.std_rate)})" if mf.std_rate is not None else ""
+        before = (f"activation std x{_g(f_rate)} per layer before it{paren}, "
+                  f"{_g(s_last)} at layer {last_ok}" if last_ok >= 2 else "")
+        msg = join(f"exploding: inf/nan from layer {first_bad}", before, theory_note)
         return Verdict("exploding", first_bad, msg, details)
     if sat_layers.size:
         k = int(sat_layers[0])
         lo = float(np.min(sat[sat_layers - 1]))
         msg = join(f"saturating: {lo:.0%}-{max_sat:.0%} of units within 1% of a bound from "
-                   f"layer {k}", grad_note)
+                   f"layer {k}", grad_note, theory_note)
         return Verdict("saturating", k, msg, details)
     f_kind = _classify(f_ratio, f_rate, big, strong_, step) if s1 > 0 else "vanishing"
     if f_kind:
@@ -362,23 +385,138 @@ def verdict(
                      f"layer 1 from layer {k}") if hits.size else ""
         else:
             k, where = 1, "every activation is zero"
-        return Verdict(f_kind, k, join(f"{f_kind}: {trend}", where, grad_note), details)
+        return Verdict(f_kind, k, join(f"{f_kind}: {trend}", where, grad_note, theory_note),
+                       details)
     if g_kind:
         k_g = grad_layer()
         where = (f"the input-gradient std is {'below' if g_kind == 'vanishing' else 'above'} "
                  f"{1 / big if g_kind == 'vanishing' else big:g} x the upstream's from layer "
                  f"{k_g} down") if k_g is not None else ""
-        return Verdict(g_kind, k_g, join(f"{g_kind}: {grad_note}", where, trend), details)
+        return Verdict(g_kind, k_g, join(f"{g_kind}: {grad_note}", where, trend, theory_note),
+                       details)
     sat_note = (f"max saturation {max_sat:.1%}" if bounded.any() and max_sat > 0 else "")
-    return Verdict("healthy", None, join(f"healthy: {trend}", grad_note, sat_note), details)
+    return Verdict("healthy", None, join(f"healthy: {trend}", grad_note, sat_note,
+                                         theory_note), details)
+
+
+_CRITICAL_BAND = 0.01  # |chi1 - 1| below this is called critical in a verdict
+
+
+class _MeanFieldNote:
+    """What a report's mean-field prediction says, for the verdict (from ``initlab.theory``)."""
+
+    def __init__(self, report: Report, last_ok: int) -> None:
+        self.report = report
+        self.details: dict[str, float] = {}
+        self.std_rate: float | None = None
+        preds = report.predictions
+        meta = report.meta
+        mf = meta.get("mean_field")
+        self.mf: dict[str, Any] = dict(mf) if isinstance(mf, dict) else {}
+        self.depth = report.depth
+        if "act_std" in preds and last_ok >= 2:
+            p = np.asarray(report[preds["act_std"]], dtype=np.float64)
+            p1, pl = float(p[0]), float(p[last_ok - 1])
+            if p1 > 0 and math.isfinite(p1) and math.isfinite(pl):
+                self.std_rate = _rate(pl / p1, last_ok - 1)
+                self.details["pred_std_rate"] = self.std_rate
+        self.grad_ratio = math.nan  # predicted Var dL/dx over the upstream's second moment
+        g2 = float(self.mf.get("upstream_second_moment", math.nan))
+        if "dh_in_var" in preds and g2 > 0:
+            self.grad_ratio = float(report[preds["dh_in_var"]][0]) / g2
+            if math.isfinite(self.grad_ratio):
+                self.details["pred_grad_ratio"] = math.sqrt(self.grad_ratio)
+        self.chi1, self.q_star, self.q1, self.phase = math.nan, math.nan, math.nan, ""
+        if self.mf.get("predicted", False) and not meta.get("batch_norm"):
+            self._fixed_point(meta)
+
+    def _fixed_point(self, meta: dict[str, Any]) -> None:
+        """chi1 and q* at the network's root-mean-square weight scale and bias."""
+        from .. import theory
+
+        acts = self.report._mean_field_activations()
+        if acts is None or len({a.spec for a in acts}) != 1:
+            return
+        mf = self.mf
+        sw2 = np.square(np.asarray(mf["sigma_w"], dtype=np.float64))
+        b2 = (np.square(np.asarray(mf["bias_mean"], dtype=np.float64))
+              + np.asarray(mf["bias_var"], dtype=np.float64))
+        sw, sb = math.sqrt(float(sw2.mean())), math.sqrt(float(b2.mean()))
+        q1 = float(sw2[0] * float(mf["x_second_moment"]) + b2[0])
+        q0 = q1 if math.isfinite(q1) and q1 > 0 else 1.0
+        try:
+            qs = theory.fixed_point(acts[0], sw, sb, q0=q0)
+            chi_q0 = theory.chi1(acts[0], sw, sb, q=q0)
+            chi = theory.chi1(acts[0], sw, sb, q=qs) if math.isfinite(qs) else chi_q0
+        except (ArithmeticError, TypeError, ValueError):
+            return
+        self.q_star, self.chi1, self.q1 = qs, chi, q0
+        self.details["q_star"], self.details["chi1"] = qs, chi
+        self.details["sigma_w"], self.details["sigma_b"] = sw, sb
+        if abs(chi - 1) < _CRITICAL_BAND:
+            # marginal maps (relu, linear at their gain) have q* = 0 or inf by a hair
+            self.phase = "critical"
+        elif not math.isfinite(qs):
+            self.phase = "divergent"
+        else:
+            self.phase = "ordered" if chi < 1 else "chaotic"
+
+    def _signal_dies(self) -> bool:
+        """q* is (close to) 0 and the predicted signal does shrink towards it."""
+        preds = self.report.predictions
+        if not self.q_star < 0.05 * self.q1 or "pre_std" not in preds:
+            return False
+        p = np.asarray(self.report[preds["pre_std"]], dtype=np.float64)
+        return bool(p[-1] ** 2 < 0.5 * p[0] ** 2)
+
+    def message(self, measured_grad_ratio: float) -> str:
+        """One clause: chi1 and the phase, and the predicted against the measured gradients."""
+        preds = self.report.predictions
+        if not preds:
+            return ""
+        if self.report.meta.get("batch_norm"):
+            p = np.asarray(self.report[preds["act_std"]], dtype=np.float64)
+            p = p[np.isfinite(p)]
+            std = f" (act std {_g(float(p.mean()))})" if p.size else ""
+            return (f"mean field: predicts the forward pass after batch norm{std}, not the "
+                    f"gradients (batch norm couples the examples of a batch)")
+        head, tail = "", ""
+        if self.phase == "divergent":
+            head = f"chi1 = {_g3(self.chi1)} (q* = inf: the signal grows without bound)"
+        elif self.phase:
+            dies = self._signal_dies()
+            qs = "0" if self.q_star <= 1e-2 * self.q1 else _g(self.q_star)
+            # a marginal map (relu, linear at their gain) has q* = 0 or inf by a hair: no q*
+            marginal = self.phase == "critical" and not dies and qs in ("0", "inf")
+            at = "" if marginal else f" at q* = {qs}"
+            head = f"chi1 = {_g3(self.chi1)}{at} ({self.phase})"
+            if self.phase == "critical" and dies:
+                tail = "; the signal decays algebraically, not exponentially"
+        if math.isfinite(self.grad_ratio):
+            verb = "grow" if self.grad_ratio >= 1 else "shrink"
+            measured = (f"x{_g(measured_grad_ratio)}" if math.isfinite(measured_grad_ratio)
+                        else "inf/nan")
+            grads = (f"gradients {verb} x{_g(self.grad_ratio)} over {self.depth} layers "
+                     f"(predicted), measured {measured}")
+        else:
+            grads = str(self.mf.get("note", "")).split(":")[0]
+        text = ": ".join(p for p in (head, grads) if p) + tail
+        return f"mean field: {text}" if text else ""
+
+
+def _g3(v: float) -> str:
+    """Three significant digits, trailing zeros kept (chi1 = 1.00)."""
+    return f"{v:#.3g}".rstrip(".") if math.isfinite(v) else _g(v)
 
 
 # --------------------------------------------------------------------------------------------
 # the demo
 
 
-_DEMO_COLUMNS = ("layer", "pre_std", "act_mean", "act_std", "{frac}", "dz_var", "dh_in_var",
-                 "dw_var")
+#: The demo's columns; the predictions shown are those of the activation std and the
+#: gradients (``report.table()`` shows them all).
+_DEMO_COLUMNS = ("layer", "pre_std", "act_mean", "act_std", "act_std_pred", "{frac}",
+                 "dh_in_var", "dh_in_var_pred", "dw_var", "dw_var_pred")
 
 
 def _rows_for(exp: Experiment, report: Report) -> list[int] | None:
@@ -475,12 +613,13 @@ def run_demo(
         report = exp.run(seed, batch=b)
         v = verdict(report)
         frac = "sat_frac" if any(report.meta["bounded"]) else "zero_frac"
-        cols = [frac if c == "{frac}" else c for c in _DEMO_COLUMNS]
+        cols = [frac if c == "{frac}" else c for c in _DEMO_COLUMNS if c in report or
+                c == "{frac}"]
         if report.first_nonfinite_layer is not None:
             cols.insert(cols.index(frac) + 1, "nonfinite_frac")
         print(f"{exp.key}  {exp.title}", file=stream)
         print(f"    {_setup(report)}", file=stream)
-        table = report.table(cols, layers=_rows_for(exp, report))
+        table = report.table(cols, layers=_rows_for(exp, report), predictions=False)
         print("\n".join("    " + line for line in table.splitlines()), file=stream)
         print(f"    verdict: {v.message}", file=stream)
         if plotting is not None:

@@ -671,18 +671,30 @@ class MLP:
         The moments of a non-finite layer cover its finite entries. No ``RuntimeWarning`` is
         emitted.
 
+        The report also carries the mean-field prediction of these measurements
+        (``pre_std_pred``, ``act_std_pred``, ``dh_in_var_pred``, ... and
+        ``report.prediction``; :func:`initlab.theory.predict`), from the weights, the second
+        moments of ``x`` and of :math:`G`, and the batch size this probe used (recorded in
+        ``report.meta['mean_field']``). Its quadratures run when it is first looked at, not
+        here, so probing costs no more for it.
+
         References
         ----------
         .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep
            feedforward neural networks", AISTATS 2010.
+        .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep
+           Information Propagation", ICLR 2017, arXiv:1611.01232.
 
         Examples
         --------
         >>> import numpy as np, initlab
         >>> net = initlab.MLP([256] * 41, activation="linear", init="normal", rng=0)
         >>> x = np.random.default_rng(0).standard_normal((16, 256), dtype=np.float32)
-        >>> net.probe(x, rng=0).first_nonfinite_layer
+        >>> rep = net.probe(x, rng=0)
+        >>> rep.first_nonfinite_layer
         32
+        >>> f"{rep['act_std'][30]:.2g}", f"{rep['act_std_pred'][30]:.2g}"  # x16 per layer
+        ('2.2e+37', '2.1e+37')
         """
         func = "MLP.probe"
         xin = self._input(func, x)
@@ -691,6 +703,7 @@ class MLP:
         edges = self._edges(func, bins)
         grad_kind = _grad_kind(func, grad)
         rec = _Recorder(self, batch, edges, self._ws)
+        rec.input(xin)
         out = self._forward(xin, rec)
         shape = (batch, self._widths[-1])
         g = self._upstream(func, grad, grad_kind, target, out, rng, shape)
@@ -760,7 +773,8 @@ class MLP:
         Returns
         -------
         Trials
-            Each statistic's mean and confidence interval across the draws, per layer.
+            Each statistic's mean and confidence interval across the draws, per layer; each
+            draw's report carries its own mean-field prediction (:meth:`Trials.predicted`).
 
         References
         ----------
@@ -938,12 +952,29 @@ class _Recorder:
         self.bounds = [a.bounds for a in net.activations]
         self.upstream_var = math.nan
         w_norms = []
+        sigma_w = []
+        self.biased_weights: tuple[int, float, float] | None = None
         with np.errstate(all="ignore"):
             for k, w in enumerate(net.weights):
                 mean, std, _ = _moments(w, ws)
                 self.cols["w_std"][k] = std
-                w_norms.append(math.sqrt(w.size) * math.hypot(mean, std))
+                rms = math.hypot(mean, std)
+                w_norms.append(math.sqrt(w.size) * rms)
+                sigma_w.append(math.sqrt(w.shape[0]) * rms)   # sqrt(fan_in * mean(W^2))
+                # zero-mean weights have |mean| ~ rms / sqrt(size); 6 sd is not zero-mean
+                if self.biased_weights is None and abs(mean) > 6 * rms / math.sqrt(w.size):
+                    self.biased_weights = (k + 1, mean, rms)
         self.w_norms = w_norms
+        self.sigma_w = sigma_w
+        self.bias_mean = [0.0] * depth
+        self.bias_var = [0.0] * depth
+        if net.biases is not None:
+            for k, b in enumerate(net.biases):
+                b64 = b.astype(np.float64)
+                self.bias_mean[k] = m = float(b64.mean())
+                self.bias_var[k] = float(np.dot(b64, b64)) / b64.size - m * m
+        self.x_second_moment = math.nan
+        self.upstream_second_moment = math.nan
 
     # forward
     def pre(self, k: int, u: Array) -> None:
@@ -985,10 +1016,17 @@ class _Recorder:
         self.below[k] = below
         self.above[k] = above
 
+    def input(self, x: Array) -> None:
+        with np.errstate(all="ignore"):
+            mean, std, _ = _moments(x, self.ws)
+            self.x_second_moment = mean * mean + std * std
+
     # backward
     def upstream(self, g: Array) -> None:
-        _, std, _ = _moments(g, self.ws)
-        self.upstream_var = std * std
+        with np.errstate(all="ignore"):
+            mean, std, _ = _moments(g, self.ws)
+            self.upstream_var = std * std
+            self.upstream_second_moment = mean * mean + std * std
 
     def du_(self, k: int, du: Array) -> None:
         pass
@@ -1038,10 +1076,34 @@ class _Recorder:
             "upstream_var": self.upstream_var,
             "first_nonfinite_layer": first,
             "first_nonfinite_grad_layer": first_g,
+            "mean_field": self.mean_field(net, grad),
         }
         hist = {"edges": self.edges, "counts": self.counts, "below": self.below,
                 "above": self.above}
-        return Report({k: cols[k] for k in _ordered(cols)}, hist, meta)
+        rep = Report({k: cols[k] for k in _ordered(cols)}, hist, meta)
+        rep._defer_prediction(net.activations)
+        return rep
+
+    def mean_field(self, net: MLP, grad: str) -> dict[str, Any]:
+        """The inputs of the report's mean-field prediction (what this probe saw)."""
+        if self.biased_weights is not None:
+            k, mean, rms = self.biased_weights
+            note = (f"not predicted: the weights of layer {k} do not have zero mean (mean "
+                    f"{mean:.3g}, root mean square {rms:.3g}); mean-field theory needs "
+                    "independent zero-mean weights")
+        elif net.batch_norm:
+            note = ("gradients not predicted: batch norm couples the examples of a batch "
+                    "(Yang et al. 2019)")
+        elif grad in ("sum", "mse"):
+            note = (f"gradients not predicted for grad={grad!r}: the upstream gradient is not "
+                    "zero-mean noise independent of the forward pass")
+        else:
+            note = ""
+        return {"x_second_moment": self.x_second_moment,
+                "upstream_second_moment": self.upstream_second_moment,
+                "sigma_w": list(self.sigma_w), "bias_mean": list(self.bias_mean),
+                "bias_var": list(self.bias_var), "predicted": self.biased_weights is None,
+                "gradients": not note, "note": note}
 
 
 def _ordered(cols: dict[str, Array]) -> list[str]:

@@ -1,10 +1,12 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
 A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
-per-layer histograms and metadata. Extra columns -- e.g. mean-field predictions -- can be
-attached with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside
-it by :meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials`
-collects reports of independent draws and gives each statistic's mean and confidence interval.
+per-layer histograms and metadata. A probe's report also carries the mean-field prediction of
+its measurements (:data:`PREDICTED`, computed by :mod:`initlab.theory` from the network's
+realized weights when first looked at). Extra columns can be attached with
+:meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
+:meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
+reports of independent draws and gives each statistic's mean and confidence interval.
 """
 
 from __future__ import annotations
@@ -19,15 +21,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._validate import check_real, fail
+from .._validate import check_bool, check_real, fail
 from ..stats import Histogram
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
+    from ..activations import Activation
+    from ..theory import Prediction
     from .experiments import Verdict
 
-__all__ = ["COLUMNS", "DESCRIPTIONS", "LayerStats", "Report", "Trials"]
+__all__ = ["COLUMNS", "DESCRIPTIONS", "PREDICTED", "LayerStats", "Report", "Trials"]
 
 Array = NDArray[Any]
 
@@ -64,7 +68,27 @@ DESCRIPTIONS: dict[str, str] = {
     "db_var": "Var dL/db^l",
 }
 
+#: Measured column -> the column of a probe's report that holds its mean-field prediction.
+PREDICTED: dict[str, str] = {
+    "pre_std": "pre_std_pred",
+    "act_mean": "act_mean_pred",
+    "act_std": "act_std_pred",
+    "dz_var": "dz_var_pred",
+    "dh_in_var": "dh_in_var_pred",
+    "dw_var": "dw_var_pred",
+}
+
+_PREDICTED_DESCRIPTIONS = {
+    "pre_std_pred": "mean-field std of u^l: sqrt(Var z^l) (1 after batch norm)",
+    "act_mean_pred": "mean-field mean of h^l = phi(u^l)",
+    "act_std_pred": "mean-field std of h^l",
+    "dz_var_pred": "mean-field Var dL/dz^l (nan: not predicted)",
+    "dh_in_var_pred": "mean-field Var dL/dh^{l-1} (nan: not predicted)",
+    "dw_var_pred": "mean-field Var dL/dW^l, summed over the batch (nan: not predicted)",
+}
+
 _INT_COLUMNS = ("layer", "fan_in", "fan_out", "dead_units")
+_MF_FLOATS = ("x_second_moment", "upstream_second_moment")
 
 _LABELS = {
     "layer": "layer", "shape": "fan_in x out", "w_std": "W std",
@@ -178,7 +202,8 @@ class LayerStats:
     histogram : Histogram
         Counts of the activations on the report's fixed edges.
     extra : dict
-        Columns attached with :meth:`Report.add_column` (and ``db_var`` with biases).
+        The mean-field predictions (``act_std_pred``, ...), columns attached with
+        :meth:`Report.add_column`, and ``db_var`` with biases.
 
     References
     ----------
@@ -231,7 +256,8 @@ class Report:
     meta : mapping
         Network and probe settings: ``widths``, ``activations``, ``bounded``, ``init``,
         ``bias``, ``batch_norm``, ``dtype``, ``batch``, ``grad``, ``upstream_var``,
-        ``first_nonfinite_layer``, ``first_nonfinite_grad_layer``, and an optional ``title``.
+        ``first_nonfinite_layer``, ``first_nonfinite_grad_layer``, ``mean_field`` (the inputs
+        of the prediction, see Notes), and an optional ``title``.
     predictions : mapping of str to str, optional
         Measured column -> the extra column that predicts it.
 
@@ -241,12 +267,36 @@ class Report:
     Layers are numbered from 1 everywhere, as ``report.layer(1)`` and ``report.histogram(1)``.
     The moments of a non-finite layer cover its finite entries.
 
+    **Predicted columns.** A report made by :meth:`initlab.MLP.probe` also holds the mean-field
+    prediction (:func:`initlab.theory.predict`) of the measured columns in :data:`PREDICTED`:
+    ``pre_std_pred``, ``act_mean_pred``, ``act_std_pred``, ``dz_var_pred``, ``dh_in_var_pred``
+    and ``dw_var_pred``. It is computed from what the probe saw, recorded in
+    ``meta['mean_field']``: each layer's realized weight scale
+    ``sigma_w`` :math:`= \sqrt{n_{l-1}\,\overline{W^2}}`, the mean and variance of its biases
+    (``bias_mean``, ``bias_var``), the input's second moment ``x_second_moment``
+    :math:`\overline{x^2}` and the upstream gradient's ``upstream_second_moment``
+    :math:`\overline{G^2}`; the weight gradients are summed over ``batch`` examples. Recording
+    these costs the probe nothing measurable; the quadratures run once, when a predicted
+    column, :attr:`columns`, :attr:`predictions`, :attr:`prediction`, :attr:`meta` or a
+    format (table, records, JSON, HTML, plot, verdict) is first asked for (a few milliseconds
+    for 100 layers). Not predicted (nan, shown as ``-``; the reason is in
+    ``meta['mean_field']['note']``): the gradients with batch norm (it couples the examples
+    of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
+    is then not zero-mean noise independent of the forward pass). A network whose weights do
+    not have zero mean (e.g. ``init='ones'``) gets no predicted columns at all
+    (``meta['mean_field']['predicted']`` is false). With batch norm the forward
+    columns are predicted after normalization: :math:`\phi` of :math:`\mathcal{N}(0, 1)`
+    (:math:`\varepsilon` neglected). A report rebuilt by :meth:`from_json` keeps the predicted
+    columns.
+
     References
     ----------
     .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
        neural networks", AISTATS 2010.
     .. [2] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep Information
        Propagation", ICLR 2017, arXiv:1611.01232.
+    .. [3] G. Yang, J. Pennington, V. Rao, J. Sohl-Dickstein and S. S. Schoenholz, "A Mean
+       Field Theory of Batch Normalization", ICLR 2019, arXiv:1902.08129.
 
     Examples
     --------
@@ -257,9 +307,11 @@ class Report:
     (3, ('layer', 'fan_in', 'fan_out', 'w_std'))
     >>> bool(rep["sat_frac"].min() > 0.5)
     True
-    >>> rep.add_column("act_std_guess", [0.9, 0.9, 0.9], predicts="act_std")
-    >>> rep.predictions
-    {'act_std': 'act_std_guess'}
+    >>> rep.predictions["act_std"], rep["act_std_pred"].round(2).tolist()
+    ('act_std_pred', [0.95, 0.95, 0.95])
+    >>> rep.add_column("sat_guess", [0.9, 0.9, 0.9], predicts="sat_frac")
+    >>> rep.predictions["sat_frac"]
+    'sat_guess'
     """
 
     def __init__(
@@ -294,6 +346,114 @@ class Report:
         self._meta = dict(meta)
         self._predictions: dict[str, str] = dict(predictions or {})
         self._descriptions: dict[str, str] = {}
+        # the mean-field prediction: deferred until first needed (see _materialize)
+        self._mf_acts: tuple[Activation, ...] | None = None
+        self._mf_pending = False
+        self._prediction: Prediction | None = None
+        self._prediction_tried = False
+
+    # -- the mean-field prediction --------------------------------------------------------
+
+    def _defer_prediction(self, activations: Sequence[Activation]) -> None:
+        """Attach the predicted columns when first needed (called by ``MLP.probe``)."""
+        self._mf_acts = tuple(activations)
+        self._mf_pending = True
+
+    def _materialize(self) -> None:
+        if not self._mf_pending:
+            return
+        self._mf_pending = False
+        pred = self._compute_prediction()
+        if pred is None:
+            return
+        mf = self._meta["mean_field"]
+        with np.errstate(all="ignore"):
+            mu = np.asarray(mf["bias_mean"], dtype=np.float64)
+            pre = (np.ones(self._depth) if pred.batch_norm
+                   else np.sqrt(np.maximum(pred.q - mu * mu, 0.0)))
+            dh_in = np.concatenate([[pred.dx], pred.dh[:-1]])
+            # E phi of an odd phi under a centred Gaussian is 0: drop the quadrature's 1e-17
+            h_mean = np.where(np.abs(pred.h_mean) <= 1e-13 * np.sqrt(pred.h_second_moment),
+                              0.0, pred.h_mean)
+        values = {"pre_std": pre, "act_mean": h_mean, "act_std": pred.h_std,
+                  "dz_var": pred.dz, "dh_in_var": dh_in, "dw_var": pred.dw}
+        for measured, name in PREDICTED.items():
+            if measured in self._cols and name not in self._cols \
+                    and measured not in self._predictions:
+                self._attach(name, values[measured], measured, _PREDICTED_DESCRIPTIONS[name])
+
+    def _mean_field_activations(self) -> tuple[Activation, ...] | None:
+        """The layers' activations for the prediction (resolved from their specs for a report
+        read from JSON; None when one cannot be resolved)."""
+        if self._mf_acts is not None:
+            return self._mf_acts
+        from ..activations import activation
+
+        try:
+            return tuple(activation(spec) for spec in self._meta.get("activations", []))
+        except (TypeError, ValueError):
+            return None
+
+    def _compute_prediction(self) -> Prediction | None:
+        if self._prediction_tried:
+            return self._prediction
+        self._prediction_tried = True
+        mf = self._meta.get("mean_field")
+        if not isinstance(mf, Mapping) or not mf.get("predicted", True):
+            return None
+        acts = self._mean_field_activations()
+        if acts is None:
+            return None
+        from .. import theory
+
+        m = self._meta
+        try:
+            widths = tuple(int(w) for w in m["widths"])
+            sw2 = [float(v) ** 2 for v in mf["sigma_w"]]
+            biases = [(float(a), float(b)) for a, b in
+                      zip(mf["bias_mean"], mf["bias_var"], strict=True)]
+            grad = float(mf["upstream_second_moment"]) if mf.get("gradients") else math.nan
+            with np.errstate(all="ignore"):
+                self._prediction = theory._propagate(
+                    widths, list(acts), sw2, biases, bool(m.get("batch_norm")),
+                    float(mf["x_second_moment"]), grad, int(m["batch"]))
+        except (ArithmeticError, KeyError, NotImplementedError, TypeError, ValueError) as exc:
+            note = f"not predicted: {exc}"
+            self._meta["mean_field"] = {**mf, "note": note}
+            self._prediction = None
+        return self._prediction
+
+    @property
+    def prediction(self) -> Prediction | None:
+        """The mean-field prediction behind the predicted columns.
+
+        Returns
+        -------
+        initlab.theory.Prediction or None
+            :func:`initlab.theory.predict` of the probed network with what the probe saw
+            (``meta['mean_field']``); None for a report without one (built by hand, or of a
+            network whose weights do not have zero mean). For a report read from JSON it is
+            recomputed from ``meta['mean_field']`` when the activations are known by name.
+
+        References
+        ----------
+        .. [1] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep
+           Information Propagation", ICLR 2017, arXiv:1611.01232.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([128] * 21, activation="tanh", init="xavier_normal",
+        ...                   dtype=np.float64, rng=0)
+        >>> rep = net.probe(np.random.default_rng(1).standard_normal((64, 128)), rng=2)
+        >>> p = rep.prediction
+        >>> p.depth, bool(np.allclose(np.sqrt(p.q), rep["pre_std_pred"]))
+        (20, True)
+        >>> round(float(p.chi[-1]), 3), f"{p.dx:.3f}", f"{rep['dh_in_var'][0]:.3f}"
+        (0.953, '0.037', '0.040')
+        """
+        self._materialize()
+        return self._compute_prediction()
 
     # -- access ---------------------------------------------------------------------------
 
@@ -307,12 +467,14 @@ class Report:
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Names of all columns, measured first, then attached ones."""
+        """Names of all columns, measured first, then attached ones (predictions included)."""
+        self._materialize()
         return tuple(self._cols)
 
     @property
     def meta(self) -> dict[str, Any]:
         """Network and probe settings (a copy)."""
+        self._materialize()
         return dict(self._meta)
 
     @property
@@ -360,16 +522,22 @@ class Report:
     @property
     def predictions(self) -> dict[str, str]:
         """Measured column -> the attached column that predicts it."""
+        self._materialize()
         return dict(self._predictions)
 
     def __getitem__(self, name: str) -> Array:
-        try:
-            return self._cols[name]
-        except KeyError:
+        col = self._cols.get(name)
+        if col is None:
+            self._materialize()
+            col = self._cols.get(name)
+        if col is None:
             raise KeyError(f"Report: no column {name!r}; the columns are "
-                           f"{', '.join(self._cols)}.") from None
+                           f"{', '.join(self._cols)}.")
+        return col
 
     def __contains__(self, name: object) -> bool:
+        if name not in self._cols:
+            self._materialize()
         return name in self._cols
 
     def histogram(self, layer: int) -> Histogram:
@@ -396,6 +564,7 @@ class Report:
 
     def layer(self, layer: int) -> LayerStats:
         """The measurements of ``layer`` (numbered from 1)."""
+        self._materialize()
         i = self._index(layer)
         c = self._cols
         std: dict[str, Any] = {
@@ -433,17 +602,20 @@ class Report:
         Raises
         ------
         ValueError
-            For a taken name, a wrong number of values or an unknown ``predicts`` column.
+            For a taken name, a wrong number of values, or a ``predicts`` column that is
+            unknown or already predicted (a probe's report predicts the columns of
+            :data:`PREDICTED`).
 
         Examples
         --------
         >>> import numpy as np, initlab
         >>> rep = initlab.MLP([8, 8], rng=0).probe(np.ones((4, 8)), rng=0)
-        >>> rep.add_column("act_std_mf", [0.5], predicts="act_std")
-        >>> rep["act_std_mf"]
+        >>> rep.add_column("zero_guess", [0.5], predicts="zero_frac")
+        >>> rep["zero_guess"]
         array([0.5])
         """
         func = "Report.add_column"
+        self._materialize()
         if not isinstance(name, str) or not name:
             fail(func, "name", name, "use a non-empty string", TypeError)
         if name in self._cols:
@@ -453,7 +625,14 @@ class Report:
             fail(func, "values", values, f"use {self._depth} values (one per layer)")
         if predicts is not None:
             if predicts not in self._cols or predicts in self._predictions:
-                fail(func, "predicts", predicts, "use a column without a prediction yet")
+                taken = self._predictions.get(str(predicts))
+                fail(func, "predicts", predicts, "use a column without a prediction yet"
+                     + (f" ({predicts!r} is predicted by {taken!r})" if taken else ""))
+        self._attach(name, arr, predicts, description)
+
+    def _attach(self, name: str, values: ArrayLike, predicts: str | None,
+                description: str | None) -> None:
+        arr = np.array(values, dtype=np.float64)
         arr.flags.writeable = False
         self._cols[name] = arr
         if predicts is not None:
@@ -463,6 +642,7 @@ class Report:
 
     def describe_columns(self) -> dict[str, str]:
         """Column name -> what it holds."""
+        self._materialize()
         out = {n: DESCRIPTIONS.get(n, self._descriptions.get(n, "")) for n in self._cols}
         for measured, pred in self._predictions.items():
             if not out[pred]:
@@ -483,7 +663,8 @@ class Report:
         cols += ["dz_var", "dh_in_var", "dw_var", "dw_ratio"]
         return cols
 
-    def _expand(self, columns: Sequence[str] | None) -> list[str]:
+    def _expand(self, columns: Sequence[str] | None, predictions: bool = True) -> list[str]:
+        self._materialize()
         names = list(columns) if columns is not None else self._default_columns()
         out: list[str] = []
         for n in names:
@@ -491,8 +672,8 @@ class Report:
                 fail("Report.table", "columns", n, "use column names of the report "
                      "(or 'shape')")
             out.append(n)
-            if n in self._predictions and (columns is None or self._predictions[n]
-                                           not in names):
+            if predictions and n in self._predictions and (
+                    columns is None or self._predictions[n] not in names):
                 out.append(self._predictions[n])
         return out
 
@@ -500,6 +681,8 @@ class Report:
         if name == "shape":
             return f"{self._cols['fan_in'][i]}x{self._cols['fan_out'][i]}"
         v = self._cols[name][i]
+        if name in self._predictions.values() and math.isnan(float(v)):
+            return "-"                                  # not predicted
         return _fmt(int(v) if name in _INT_COLUMNS else float(v))
 
     def _label(self, name: str) -> str:
@@ -508,13 +691,18 @@ class Report:
                 return f"{_LABELS.get(measured, measured)} (pred)"
         return _LABELS.get(name, name)
 
+    def _labels(self, names: Sequence[str]) -> list[str]:
+        """Column headers; a prediction right after its measurement is just ``(pred)``."""
+        return ["(pred)" if i and self._predictions.get(names[i - 1]) == n
+                else self._label(n) for i, n in enumerate(names)]
+
     def _rows(self, layers: Iterable[int] | None) -> list[int]:
         if layers is None:
             return list(range(self._depth))
         return [self._index(layer) for layer in layers]
 
     def table(self, columns: Sequence[str] | None = None,
-              layers: Iterable[int] | None = None) -> str:
+              layers: Iterable[int] | None = None, *, predictions: bool = True) -> str:
         """The report as an aligned text table, one row per layer.
 
         Parameters
@@ -522,10 +710,13 @@ class Report:
         columns : sequence of str, optional
             Columns to show (``'shape'`` gives ``fan_in x fan_out``). Default: layer, shape,
             pre-activation std, activation mean and std, saturated (bounded activations) or
-            zero fraction, the gradient variances and :math:`\\|dW\\|/\\|W\\|`; each
-            prediction follows the column it predicts.
+            zero fraction, the gradient variances and :math:`\\|dW\\|/\\|W\\|`.
         layers : iterable of int, optional
             Layer numbers (from 1) to show; default all.
+        predictions : bool, default True
+            Follow each shown column by its prediction (headed ``(pred)``; ``-`` where
+            nothing is predicted). With False only the listed columns are shown, so a
+            prediction can be picked by name (``'act_std_pred'``).
 
         Returns
         -------
@@ -540,9 +731,9 @@ class Report:
             1        0     0
             2        0     0
         """
-        names = self._expand(columns)
+        names = self._expand(columns, check_bool("Report.table", "predictions", predictions))
         rows = [[self._cell(n, i) for n in names] for i in self._rows(layers)]
-        return _align([self._label(n) for n in names], rows)
+        return _align(self._labels(names), rows)
 
     def __repr__(self) -> str:
         first = self.first_nonfinite_layer
@@ -571,6 +762,7 @@ class Report:
         >>> rec[0]["layer"], "act_std" in rec[0], rec[0]["finite"]
         (1, True, True)
         """
+        self._materialize()
         out = []
         finite = self.finite
         for i in range(self._depth):
@@ -586,6 +778,7 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """Everything (meta, columns, histograms, predictions), JSON-ready: nan becomes None
         and infinities the strings ``'inf'``/``'-inf'``."""
+        self._materialize()
         return {
             "meta": _jsonable(self._meta),
             "columns": {n: _jsonable(a) for n, a in self._cols.items()},
@@ -614,11 +807,18 @@ class Report:
         meta = dict(data["meta"])
         if isinstance(meta.get("upstream_var"), (str, type(None))):
             meta["upstream_var"] = _from_json_float(meta.get("upstream_var"))
+        mf = meta.get("mean_field")
+        if isinstance(mf, Mapping):
+            meta["mean_field"] = {
+                k: ([_from_json_float(x) for x in v] if isinstance(v, list)
+                    else _from_json_float(v) if k in _MF_FLOATS else v)
+                for k, v in mf.items()}
         preds = dict(data.get("predictions", {}))
         ordered = {n: v for n, v in cols.items() if n not in preds.values()}
         rep = cls(ordered, data["histograms"], meta)
         for measured, name in preds.items():
-            rep.add_column(name, cols[name], predicts=measured)
+            rep.add_column(name, cols[name], predicts=measured,
+                           description=_PREDICTED_DESCRIPTIONS.get(name))
         for name, vals in cols.items():
             if name not in rep._cols:
                 rep.add_column(name, vals)
@@ -630,13 +830,14 @@ class Report:
         return cls.from_dict(json.loads(text))
 
     def _repr_html_(self) -> str:
+        self._materialize()
         names = self._expand(None)
         rows = [[self._cell(n, i) for n in names] for i in self._rows(None)]
         try:
             footer = "verdict: " + self.verdict().message
         except Exception:  # pragma: no cover - never let a display fail
             footer = ""
-        return _html_table(self.title, [self._label(n) for n in names], rows, footer)
+        return _html_table(self.title, self._labels(names), rows, footer)
 
     def verdict(self) -> Verdict:
         """Classify the signal: vanishing, saturating, exploding or healthy.
@@ -815,9 +1016,32 @@ class Trials:
             return np.exp(low), np.exp(high)
         return low, high
 
+    def predicted(self, name: str) -> Array | None:
+        """Per layer, the mean over the draws of the prediction of the measured column
+        ``name`` (each draw's mean-field prediction uses its own weights), or None.
+
+        References
+        ----------
+        .. [1] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep
+           Information Propagation", ICLR 2017, arXiv:1611.01232.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([64, 64, 64], activation="relu", init="he_normal")
+        >>> t = net.trials(np.ones((16, 64)), 4, rng=0)
+        >>> t.predicted("pre_std").round(2).tolist(), t.predicted("zero_frac")
+        ([1.41, 1.41], None)
+        """
+        pred = self._reports[0].predictions.get(name)
+        if pred is None or not all(pred in r for r in self._reports):
+            return None
+        return self.mean(pred)
+
     def table(self, columns: Sequence[str] | None = None,
               layers: Iterable[int] | None = None) -> str:
-        """Aligned text: ``mean [low, high]`` per layer for each column.
+        """Aligned text: ``mean [low, high]`` per layer for each column, each followed by the
+        mean of its mean-field prediction when the reports have one.
 
         Examples
         --------
@@ -830,15 +1054,25 @@ class Trials:
         names = list(columns) if columns is not None else ["act_std", "dh_in_var", "dw_var"]
         first = self._reports[0]
         rows_idx = first._rows(layers)
-        header = ["layer"] + [f"{_LABELS.get(n, n)} (mean [{self._confidence:.0%} CI])"
-                              for n in names]
-        stats = {n: (self.mean(n), *self.interval(n)) for n in names}
+        header = ["layer"]
+        cells: list[tuple[str, Array, Array | None, Array | None]] = []
+        for n in names:
+            header.append(f"{_LABELS.get(n, n)} (mean [{self._confidence:.0%} CI])")
+            cells.append(("ci", self.mean(n), *self.interval(n)))
+            pred = self.predicted(n)
+            if pred is not None and n not in first.predictions.values():
+                header.append(f"{_LABELS.get(n, n)} (pred)")
+                cells.append(("pred", pred, None, None))
         rows = []
         for i in rows_idx:
             row = [str(i + 1)]
-            for n in names:
-                m, lo, hi = stats[n]
-                row.append(f"{_fmt(float(m[i]))} [{_fmt(float(lo[i]))}, {_fmt(float(hi[i]))}]")
+            for kind, m, lo, hi in cells:
+                if kind == "pred":
+                    row.append("-" if math.isnan(float(m[i])) else _fmt(float(m[i])))
+                else:
+                    assert lo is not None and hi is not None
+                    row.append(f"{_fmt(float(m[i]))} [{_fmt(float(lo[i]))}, "
+                               f"{_fmt(float(hi[i]))}]")
             rows.append(row)
         return _align(header, rows)
 
