@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+import initlab
 from initlab.cli import _parse_spec, main
 
 
@@ -24,11 +25,23 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 def test_gain_and_fans(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_main(["gain", "tanh"], capsys) == (0, "1.6666666666666667\n", "")
+    code, out, err = run_main(["gain", "tanh"], capsys)
+    assert (code, err) == (0, "")
+    assert out.splitlines() == ["calculate_gain (PyTorch):  1.6666666666666667",
+                                f"exact forward gain (q=1): {initlab.gain('tanh')!r}"]
+    code, out, _ = run_main(["gain", "gelu", "--json"], capsys)
+    data = json.loads(out)
+    assert code == 0 and data["torch"] is None
+    assert data["exact"] == pytest.approx(1.533530, abs=1e-6)
+    code, out, _ = run_main(["gain", "tanh", "--backward", "--q", "4", "--json"], capsys)
+    assert json.loads(out)["exact"] == pytest.approx(
+        initlab.gain("tanh", q=4, direction="backward"), rel=1e-12)
     code, out, _ = run_main(["gain", "leaky_relu", "--param", "0.2", "--json"], capsys)
     assert code == 0
     assert json.loads(out) == {"nonlinearity": "leaky_relu", "param": 0.2,
-                               "gain": pytest.approx((2 / 1.04) ** 0.5)}
+                               "torch": pytest.approx((2 / 1.04) ** 0.5),
+                               "exact": pytest.approx((2 / 1.04) ** 0.5, rel=1e-12),
+                               "q": 1.0, "direction": "forward"}
     code, out, _ = run_main(["fans", "64,3,3,3", "--layout", "torch"], capsys)
     assert (code, out) == (0, "fan_in=27 fan_out=576 receptive_field=9\n")
     code, out, _ = run_main(["fans", "3x3x16x32", "--json"], capsys)
@@ -119,7 +132,8 @@ BAD = [
     (["probe", "--depth", "2", "--width", "4", "--seed", "-3"], "--seed"),
     (["fans", "64,3,3,3", "--layout", "torchh"], "layout='torchh'"),
     (["fans", "64,x"], "not a list of integers"),
-    (["gain", "swish"], "nonlinearity='swish'"),
+    (["gain", "swishy"], "'swishy'"),
+    (["gain", "tanh", "--q", "-1"], "q=-1.0"),
     (["gain", "leaky_relu", "--param", "nan"], "--param"),
     (["demo", "--only", "E9"], "unknown experiment 'E9'"),
     (["demo", "--batch", "0"], "--batch"),
@@ -172,7 +186,7 @@ def test_python_dash_m(tmp_path: Any) -> None:
     bad = subprocess.run([sys.executable, "-m", "initlab", "gain", "bogus"],
                          capture_output=True, text=True, env=_env(), timeout=120, check=False)
     assert bad.returncode == 2 and bad.stdout == ""
-    assert bad.stderr.startswith("initlab gain: error: calculate_gain: nonlinearity='bogus'")
+    assert bad.stderr.startswith("initlab gain: error: gain: nonlinearity='bogus'")
 
 
 def test_console_script() -> None:
@@ -181,4 +195,5 @@ def test_console_script() -> None:
         pytest.skip("the initlab console script is not installed")
     out = subprocess.run([exe, "gain", "relu"], capture_output=True, text=True, timeout=120,
                          check=False)
-    assert out.returncode == 0 and out.stdout == "1.4142135623730951\n"
+    assert out.returncode == 0
+    assert out.stdout.splitlines()[0] == "calculate_gain (PyTorch):  1.4142135623730951"

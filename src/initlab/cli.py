@@ -4,7 +4,7 @@ r"""Command line: ``initlab demo | probe | fans | gain`` (also ``python -m initl
   a per-layer table and a verdict; with ``--out`` it also writes one PNG per experiment
   (needs matplotlib).
 * ``initlab probe`` measures one network, ``initlab fans`` computes fans, ``initlab gain`` prints
-  a gain.
+  PyTorch's gain and the exact gain of an activation.
 
 Bad arguments print a one-line error on stderr and exit with status 2.
 """
@@ -168,10 +168,17 @@ def _parser() -> argparse.ArgumentParser:
     fans.add_argument("--transposed", action="store_true")
     fans.add_argument("--json", action="store_true")
 
-    gain = sub.add_parser("gain", help="PyTorch's recommended gain for a nonlinearity",
-                          description="The gain of torch.nn.init.calculate_gain.")
-    gain.add_argument("name", help="linear, conv2d, sigmoid, tanh, relu, leaky_relu, selu, ...")
+    gain = sub.add_parser(
+        "gain", help="PyTorch's gain and the exact gain of an activation",
+        description="PyTorch's calculate_gain (where PyTorch defines the name) beside the exact "
+                    "gain initlab.gain computes for any activation.")
+    gain.add_argument("name", help="linear, conv2d, sigmoid, tanh, relu, leaky_relu, selu, "
+                                   "gelu, silu, mish, elu, softplus, 'leaky_relu(0.2)', ...")
     gain.add_argument("--param", type=float, help="negative slope of leaky_relu")
+    gain.add_argument("--q", type=float, default=1.0,
+                      help="input second moment for the exact gain (default 1)")
+    gain.add_argument("--backward", action="store_true",
+                      help="exact backward gain 1/sqrt(E[phi'(z)^2]) instead of the forward one")
     gain.add_argument("--json", action="store_true")
     return parser
 
@@ -250,15 +257,25 @@ def _cmd_fans(args: argparse.Namespace) -> int:
 
 
 def _cmd_gain(args: argparse.Namespace) -> int:
-    from .gains import calculate_gain
+    from .gains import TORCH_GAIN_NAMES, calculate_gain, exact_gain_for, gain
 
     if args.param is not None and not math.isfinite(args.param):
         raise _BadValue(f"--param {args.param} must be finite")
-    g = calculate_gain(args.name, args.param)
-    if args.json:
-        print(json.dumps({"nonlinearity": args.name, "param": args.param, "gain": g}))
+    direction = "backward" if args.backward else "forward"
+    torch = calculate_gain(args.name, args.param) if args.name in TORCH_GAIN_NAMES else None
+    if args.q == 1.0 and direction == "forward":
+        exact = exact_gain_for("gain", args.name, args.param)
+    elif args.param is not None and args.name == "leaky_relu":
+        exact = gain(f"leaky_relu({args.param!r})", q=args.q, direction=direction)
     else:
-        print(repr(g))
+        exact = gain(args.name, q=args.q, direction=direction)
+    if args.json:
+        print(json.dumps({"nonlinearity": args.name, "param": args.param, "torch": torch,
+                          "exact": exact, "q": args.q, "direction": direction}))
+        return 0
+    shown = "not defined (PyTorch raises)" if torch is None else repr(torch)
+    print(f"calculate_gain (PyTorch):  {shown}")
+    print(f"exact {direction} gain (q={args.q:g}): {exact!r}")
     return 0
 
 
@@ -286,7 +303,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     --------
     >>> from initlab.cli import main
     >>> main(["gain", "relu"])
-    1.4142135623730951
+    calculate_gain (PyTorch):  1.4142135623730951
+    exact forward gain (q=1): 1.4142135623730951
     0
     """
     parser = _parser()
