@@ -9,9 +9,10 @@ BLAS/OpenMP pools are pinned to 2 threads; each library runs its repetitions bac
 (blocked order) after a warm-up call; the figure is the median (see ``_timing.py``). Cells
 marked ``*`` ran while another process held more than a quarter of a core.
 
-Sections: 4096x4096 float32 fills; orthogonal 4096x4096; (64, 64, 3, 3) tensors per call;
-peak RSS growth for an 8192x8192 float32 tensor. The last lines check the targets of the
-performance issue (ratios measured in this run).
+Sections: 4096x4096 float32 fills (initlab fills a preallocated ``out=``, as torch fills its
+tensor; JAX and Keras allocate); orthogonal 4096x4096; (64, 64, 3, 3) tensors per call (initlab
+allocates, as JAX and Keras do); peak RSS growth for an 8192x8192 float32 tensor. The last
+lines check the targets of the performance issue (ratios measured in this run).
 """
 
 from __future__ import annotations
@@ -48,9 +49,10 @@ FAMILIES = ["uniform", "xavier_uniform", "kaiming_uniform", "normal", "xavier_no
 # the contenders: name -> {initializer -> (setup() -> call)}
 
 
-def initlab_calls(shape: tuple[int, ...], torch_layout: bool) -> dict[str, object]:
+def initlab_calls(shape: tuple[int, ...], torch_layout: bool, *, preallocate: bool = True
+                  ) -> dict[str, object]:
     layout = "torch" if torch_layout else "in_out"
-    out = np.empty(shape, np.float32)
+    out = np.empty(shape, np.float32) if preallocate else None
     return {
         "uniform": lambda: initlab.uniform(shape, low=-LIMIT, high=LIMIT, rng=0, out=out),
         "normal": lambda: initlab.normal(shape, std=STD, rng=0, out=out),
@@ -155,9 +157,10 @@ def keras_calls(shape: tuple[int, ...]) -> dict[str, object] | None:
 
 
 def run_section(shape_torch: tuple[int, ...], shape_keras: tuple[int, ...], names: list[str],
-                reps: dict[str, float], inner: int = 1) -> dict[str, dict[str, Cell]]:
+                reps: dict[str, float], inner: int = 1, preallocate: bool = True
+                ) -> dict[str, dict[str, Cell]]:
     contenders = {
-        "initlab": initlab_calls(shape_keras, False),
+        "initlab": initlab_calls(shape_keras, False, preallocate=preallocate),
         "numpy-tutorial": numpy_tutorial_calls(shape_keras),
         "torch": torch_calls(shape_torch),
         "jax": jax_calls(shape_keras),
@@ -230,9 +233,10 @@ def main() -> None:
 
     small_names = ["uniform", "normal", "truncated_normal", "xavier_uniform", "xavier_normal",
                    "kaiming_uniform", "kaiming_normal", "lecun_normal", "zeros", "orthogonal"]
-    print("\n## (64, 64, 3, 3) float32, median us per call\n")
+    print("\n## (64, 64, 3, 3) float32, median us per call (initlab, JAX and Keras return new "
+          "arrays; torch fills its tensor in place)\n")
     small = run_section((64, 64, 3, 3), (3, 3, 64, 64), small_names,
-                        {"min_reps": 5, "min_time": 0.05}, inner=20)
+                        {"min_reps": 5, "min_time": 0.05}, inner=20, preallocate=False)
     rows = []
     for name in small_names:
         cells = small[name]
