@@ -694,7 +694,7 @@ class MLP:
         >>> rep.first_nonfinite_layer
         32
         >>> f"{rep['act_std'][30]:.2g}", f"{rep['act_std_pred'][30]:.2g}"  # x16 per layer
-        ('2.2e+37', '2.1e+37')
+        ('1.9e+37', '2.1e+37')
         """
         func = "MLP.probe"
         xin = self._input(func, x)
