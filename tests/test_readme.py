@@ -38,3 +38,21 @@ def test_readme_opens_with_the_two_commands():
     assert lines[blocks[1] + 1].endswith("python -m pytest")
     assert lines[blocks[0] - 1] == "<!-- demo-command -->"
     assert lines[blocks[1] - 1] == "<!-- test-command -->"
+
+
+def test_readme_demo_output_is_what_the_demo_prints():
+    import io
+
+    from initlab.engine import run_demo
+
+    buffer = io.StringIO()
+    run_demo(seed=0, file=buffer)
+    printed = buffer.getvalue()
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## What the demo prints"):text.index("## Differences")]
+    tables, verdicts = re.findall(r"```\n(.*?)```", section, re.S)[:2]
+    for table in tables.strip().split("\n\n"):
+        assert table in printed, table.splitlines()[0]
+    for line in verdicts.strip().splitlines():
+        key, verdict = line.split(maxsplit=1)
+        assert f"verdict: {verdict}" in printed, key
