@@ -22,7 +22,9 @@ def test_box_muller_matches_a_float64_reference_from_the_same_uniforms():
     z = np.empty(n, np.float32)
     R.standard_normal(np.random.default_rng(4), z, R.Workspace())
     g = np.random.default_rng(4)
-    u, v = g.random(n // 2), g.random(n // 2, dtype=np.float32).astype(np.float64)
+    u = g.random(n // 2)
+    words = g.bit_generator.random_raw(n // 4).astype("<u8").view("<u4")
+    v = (words >> 8).astype(np.float64) * 2.0**-24
     radius = np.sqrt(-2.0 * np.log1p(-u))
     ref = np.concatenate([radius * np.cos(2 * np.pi * v), radius * np.sin(2 * np.pi * v)])
     r2 = np.concatenate([radius, radius])
@@ -37,10 +39,15 @@ class _Extreme:
 
     def __init__(self, value: float) -> None:
         self.value = value
+        self.bit_generator = self
 
     def random(self, dtype=np.float64, out=None):
         out[...] = self.value
         return out
+
+    def random_raw(self, size):  # both 32-bit halves give k = value * 2**24
+        k = np.uint64(int(self.value * 2**24) << 8)
+        return np.full(size, k | (k << np.uint64(32)), dtype=np.uint64)
 
 
 @pytest.mark.parametrize(("u", "radius"), [
@@ -192,3 +199,12 @@ def test_normal_tail_frequencies_at_ten_million():
         count = int((x > c).sum())
         assert abs(count - x.size * p) <= 4.9 * math.sqrt(x.size * p * (1 - p)) + 1, (c, count)
     assert float(x.max()) <= math.sqrt(2 * 53 * math.log(2))
+
+
+def test_uniform24_uses_both_halves_of_each_raw_word_in_order():
+    out = np.empty(5, np.float32)
+    R.uniform24(np.random.default_rng(3), out, R.Workspace())
+    words = np.random.default_rng(3).bit_generator.random_raw(3)
+    expected = [(int(w) >> s & 0xFFFFFFFF) >> 8 for w in words for s in (0, 32)][:5]
+    assert out.tolist() == expected
+    assert all(float(k).is_integer() and 0 <= k < 2**24 for k in out)

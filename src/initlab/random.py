@@ -215,7 +215,7 @@ class Workspace:
     def __init__(self) -> None:
         self._arrays: dict[str, Array] = {}
 
-    def get(self, name: str, n: int, dtype: type[np.floating[Any]]) -> Array:
+    def get(self, name: str, n: int, dtype: type[np.generic]) -> Array:
         array = self._arrays.get(name)
         if array is None or array.size < n or array.dtype != dtype:
             array = np.empty(max(n, CHUNK // 2), dtype)
@@ -232,12 +232,29 @@ class Sampler(Protocol):
 _TWO_PI = 2.0 * math.pi
 
 
+def uniform24(gen: np.random.Generator, out: Array, ws: Workspace) -> None:
+    r"""Fill float32 ``out`` with integers :math:`k \in [0, 2^{24})`, uniform.
+
+    Each raw 64-bit output of the bit generator gives two values: its low and its high 32-bit
+    halves (in that order, whatever the machine's byte order), shifted right by 8 bits, as
+    ``Generator.random(dtype=float32)`` does with one 32-bit draw per value. Times
+    :math:`2^{-24}` this is a uniform on [0, 1) with the same 24-bit resolution, at about 1.3x
+    the speed (half as many calls into the generator).
+    """
+    n = out.size
+    raw = gen.bit_generator.random_raw((n + 1) // 2)
+    words = raw.astype("<u8", copy=False).view("<u4")[:n]
+    k = ws.get("u24", n, np.uint32)
+    np.right_shift(words, 8, out=k)
+    np.copyto(out, k, casting="unsafe")
+
+
 def standard_normal(gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
     r"""Fill ``buf`` with standard normals: Box-Muller in float32, NumPy's ziggurat in float64.
 
     For float32, with :math:`u` uniform on [0, 1) drawn in float64 (53 bits),
-    :math:`w = 1 - u \in (0, 1]`, and :math:`v` uniform on [0, 1) drawn in float32 (24 bits),
-    the first half of the buffer receives
+    :math:`w = 1 - u \in (0, 1]`, and :math:`v` uniform on [0, 1) with 24 bits
+    (:func:`uniform24`), the first half of the buffer receives
     :math:`\sqrt{-2\ln w}\cos 2\pi v` and the second half :math:`\sqrt{-2\ln w}\sin 2\pi v`
     (Box and Muller 1958). The logarithm, square root, sine and cosine run in float32; the
     rounding of :math:`w` to float32 is corrected to first order,
@@ -271,8 +288,8 @@ def standard_normal(gen: np.random.Generator, buf: Array, ws: Workspace) -> None
     r += d32
     r *= -2.0
     np.sqrt(r, out=r)
-    gen.random(dtype=np.float32, out=w32)
-    w32 *= np.float32(_TWO_PI)  # the angle, on a grid of 2 pi / 2**24
+    uniform24(gen, w32, ws)
+    w32 *= np.float32(_TWO_PI * 2.0**-24)  # the angle 2 pi v, v = k / 2**24
     np.sin(w32, out=s)
     s *= r
     np.cos(w32, out=w32)
@@ -280,15 +297,23 @@ def standard_normal(gen: np.random.Generator, buf: Array, ws: Workspace) -> None
 
 
 class Uniform:
-    r"""Uniform on :math:`[\text{low}, \text{high})`: ``low + (high - low) * u``."""
+    r"""Uniform on :math:`[\text{low}, \text{high})`: ``low + (high - low) * u``.
+
+    float32: :math:`u = k\,2^{-24}` with :math:`k` from :func:`uniform24`, computed as
+    ``low + k * (width * 2**-24)``; float64: ``Generator.random`` (53 bits).
+    """
 
     def __init__(self, low: float, high: float) -> None:
         self.low, self.width = low, high - low
 
     def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
-        gen.random(dtype=buf.dtype, out=buf)
-        if self.width != 1.0:
-            buf *= self.width
+        if buf.dtype == np.float32:
+            uniform24(gen, buf, ws)
+            buf *= np.float32(self.width * 2.0**-24)
+        else:
+            gen.random(out=buf)
+            if self.width != 1.0:
+                buf *= self.width
         if self.low != 0.0:
             buf += self.low
 
