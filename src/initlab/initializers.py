@@ -1460,23 +1460,6 @@ def _check_eye(func: str, p: dict[str, Any]) -> dict[str, Any]:
     return {"gain": check_real(func, "gain", p["gain"])}
 
 
-def _region_grid(call: _Call) -> list[Array]:
-    """Per-axis index arrays (broadcastable, ints kept as 0-d) for ``call.region``."""
-    region = call.region or tuple(slice(0, d, 1) for d in call.shape)
-    grids: list[Array] = []
-    ndim_out = sum(isinstance(r, slice) for r in region)
-    pos = 0
-    for item in region:
-        if isinstance(item, slice):
-            shape = [1] * ndim_out
-            shape[pos] = len(range(item.start, item.stop, item.step))
-            grids.append(np.arange(item.start, item.stop, item.step).reshape(shape))
-            pos += 1
-        else:
-            grids.append(np.asarray(item))
-    return grids
-
-
 def _run_eye(func: str, call: _Call, p: dict[str, Any]) -> Array:
     if len(call.shape) != 2:
         fail(func, "shape", call.shape, "use a 2-d shape (see dirac for convolutions)",
@@ -1486,8 +1469,17 @@ def _run_eye(func: str, call: _Call, p: dict[str, Any]) -> Array:
     result = call.new()
     if call.empty:
         return result
-    i, j = _region_grid(call)
-    np.copyto(result, np.where(i == j, gain, 0.0), casting="unsafe")
+    result.fill(0)
+    # the diagonal cells inside the region: rows and columns with the same index, found
+    # among the region's row and column indices (O(n) work and memory, no dense mask)
+    region = call.region or tuple(slice(0, d, 1) for d in call.shape)
+    rows, cols = (np.atleast_1d(np.arange(r.start, r.stop, r.step) if isinstance(r, slice)
+                                else np.asarray(r)) for r in region)
+    _, at_row, at_col = np.intersect1d(rows, cols, assume_unique=True, return_indices=True)
+    index = tuple(at for r, at in zip(region, (at_row, at_col), strict=True)
+                  if isinstance(r, slice))
+    if at_row.size:
+        result[index] = gain
     return result
 
 

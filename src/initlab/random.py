@@ -345,8 +345,9 @@ class TruncatedNormal:
 
     When the interval holds at least a quarter of the mass, a chunk of :math:`n` values is
     the first :math:`n` values inside :math:`[a, b]` of a stream of standard normals drawn in
-    batches of about :math:`1.02\,n/P + 65` (:math:`P` the mass of the interval; one batch
-    suffices but with probability below :math:`10^{-6}`); otherwise the inverse CDF
+    batches of about :math:`1.02\,n/P + 65` (:math:`P` the mass of the interval), as many
+    batches as needed (one, but with probability below :math:`10^{-6}` for a full chunk of
+    :math:`2^{16}` values): rejection sampling, exact; otherwise the inverse CDF
     is applied to uniforms in float64 on the tail where it is accurate. Either way every value
     lies in the interval: a final clip to the bounds (rounded inward in the output dtype)
     only removes the effect of rounding in ``mean + std * x``.
@@ -360,6 +361,10 @@ class TruncatedNormal:
         self.mass = truncnorm_mass(a, b)
         self.rejection = self.mass >= self.REJECTION_MIN_MASS
         self.lo, self.hi = _inward_bounds(mean + a * std, mean + b * std, dtype)
+        # [a, b] in the dtype the normals are drawn in, rounded inward: a drawn x is accepted
+        # exactly when a <= x <= b
+        work = work_dtype(dtype).type
+        self.a_work, self.b_work = (work(v) for v in _inward_bounds(a, b, work_dtype(dtype)))
         # Inverse-CDF set-up, mirrored so that the interval lies where ndtr is accurate.
         self.flip = a > 0
         lo_t, hi_t = (-b, -a) if self.flip else (a, b)
@@ -368,13 +373,18 @@ class TruncatedNormal:
 
     def draw(self, gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
         if self.rejection:
-            a, b, n, filled = self.a, self.b, buf.size, 0
+            a, b, n, filled = self.a_work, self.b_work, buf.size, 0
             while filled < n:  # the first n accepted values of batches of normals
                 need = n - filled
                 batch = 2 * ((int(need / self.mass * 1.02) + 65) // 2)
                 candidates = ws.get("candidates", batch, buf.dtype.type)
+                inside, below_b = ws.get("inside", batch, np.bool_), ws.get("le_b", batch,
+                                                                              np.bool_)
                 standard_normal(gen, candidates, ws)
-                accepted = candidates[(candidates >= a) & (candidates <= b)][:need]
+                np.greater_equal(candidates, a, out=inside)
+                np.less_equal(candidates, b, out=below_b)
+                np.logical_and(inside, below_b, out=inside)
+                accepted = candidates[inside][:need]
                 buf[filled:filled + accepted.size] = accepted
                 filled += accepted.size
         else:
