@@ -12,8 +12,10 @@ core. A second, smaller table times uniform and normal when every call follows 3
 idleness, which on these virtual machines slows the next 2-thread burst of work.
 
 Sections: 4096x4096 float32 fills (initlab fills a preallocated ``out=``, as torch fills its
-tensor; JAX and Keras allocate); orthogonal 4096x4096; (64, 64, 3, 3) tensors per call (initlab
-allocates, as JAX and Keras do); peak RSS growth for an 8192x8192 float32 tensor. The last
+tensor; JAX and Keras allocate; ``initlab-1thr`` is initlab with ``threads=1``, the column
+to read when the second core is slow: torch's ``uniform_`` and ``normal_`` use one thread);
+orthogonal 4096x4096; (64, 64, 3, 3) tensors per call (initlab allocates, as JAX and Keras
+do); peak RSS growth for an 8192x8192 float32 tensor. The last
 lines check the targets of the performance issue (ratios measured in this run).
 """
 
@@ -51,23 +53,25 @@ FAMILIES = ["uniform", "xavier_uniform", "kaiming_uniform", "normal", "xavier_no
 # the contenders: name -> {initializer -> (setup() -> call)}
 
 
-def initlab_calls(shape: tuple[int, ...], torch_layout: bool, *, preallocate: bool = True
-                  ) -> dict[str, object]:
+def initlab_calls(shape: tuple[int, ...], torch_layout: bool, *, preallocate: bool = True,
+                  threads: int | None = None) -> dict[str, object]:
     layout = "torch" if torch_layout else "in_out"
     out = np.empty(shape, np.float32) if preallocate else None
+    common = {"out": out, "threads": threads}
+    seeded = {"rng": 0, **common}
     return {
-        "uniform": lambda: initlab.uniform(shape, low=-LIMIT, high=LIMIT, rng=0, out=out),
-        "normal": lambda: initlab.normal(shape, std=STD, rng=0, out=out),
-        "truncated_normal": lambda: initlab.truncated_normal(shape, std=STD, rng=0, out=out),
-        "xavier_uniform": lambda: initlab.xavier_uniform(shape, layout=layout, rng=0, out=out),
-        "xavier_normal": lambda: initlab.xavier_normal(shape, layout=layout, rng=0, out=out),
+        "uniform": lambda: initlab.uniform(shape, low=-LIMIT, high=LIMIT, **seeded),
+        "normal": lambda: initlab.normal(shape, std=STD, **seeded),
+        "truncated_normal": lambda: initlab.truncated_normal(shape, std=STD, **seeded),
+        "xavier_uniform": lambda: initlab.xavier_uniform(shape, layout=layout, **seeded),
+        "xavier_normal": lambda: initlab.xavier_normal(shape, layout=layout, **seeded),
         "kaiming_uniform": lambda: initlab.kaiming_uniform(shape, nonlinearity="relu",
-                                                           layout=layout, rng=0, out=out),
+                                                           layout=layout, **seeded),
         "kaiming_normal": lambda: initlab.kaiming_normal(shape, nonlinearity="relu",
-                                                         layout=layout, rng=0, out=out),
-        "lecun_normal": lambda: initlab.lecun_normal(shape, layout=layout, rng=0, out=out),
-        "zeros": lambda: initlab.zeros(shape, out=out),
-        "orthogonal": lambda: initlab.orthogonal(shape, layout=layout, rng=0, out=out),
+                                                         layout=layout, **seeded),
+        "lecun_normal": lambda: initlab.lecun_normal(shape, layout=layout, **seeded),
+        "zeros": lambda: initlab.zeros(shape, **common),
+        "orthogonal": lambda: initlab.orthogonal(shape, layout=layout, **seeded),
     }
 
 
@@ -159,10 +163,11 @@ def keras_calls(shape: tuple[int, ...]) -> dict[str, object] | None:
 
 
 def run_section(shape_torch: tuple[int, ...], shape_keras: tuple[int, ...], names: list[str],
-                reps: dict[str, float], inner: int = 1, preallocate: bool = True
-                ) -> dict[str, dict[str, Cell]]:
+                reps: dict[str, float], inner: int = 1, preallocate: bool = True,
+                one_thread: bool = False) -> dict[str, dict[str, Cell]]:
     contenders = {
         "initlab": initlab_calls(shape_keras, False, preallocate=preallocate),
+        "initlab-1thr": (initlab_calls(shape_keras, False, threads=1) if one_thread else None),
         "numpy-tutorial": numpy_tutorial_calls(shape_keras),
         "torch": torch_calls(shape_torch),
         "jax": jax_calls(shape_keras),
@@ -224,8 +229,8 @@ def main() -> None:
     report: dict[str, object] = {"versions": versions}
 
     print("\n## 4096x4096 float32, median ms per call (ratio = peer / initlab)\n")
-    big = run_section((4096, 4096), BIG, FAMILIES, reps)
-    libs = ["initlab", "numpy-tutorial", "torch", "jax", "keras"]
+    big = run_section((4096, 4096), BIG, FAMILIES, reps, one_thread=True)
+    libs = ["initlab", "initlab-1thr", "numpy-tutorial", "torch", "jax", "keras"]
     rows = []
     for name in FAMILIES:
         cells = big[name]
