@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -208,3 +210,34 @@ def test_uniform24_uses_both_halves_of_each_raw_word_in_order():
     expected = [(int(w) >> s & 0xFFFFFFFF) >> 8 for w in words for s in (0, 32)][:5]
     assert out.tolist() == expected
     assert all(float(k).is_integer() and 0 <= k < 2**24 for k in out)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_run_blocks_takes_every_block_once(threads):
+    seen: list[int] = []
+    lock = threading.Lock()
+
+    def work(blocks):
+        for k in blocks:
+            with lock:
+                seen.append(k)
+
+    R.run_blocks(50, work, threads)
+    assert sorted(seen) == list(range(50))
+
+
+def test_run_blocks_waits_for_every_thread_before_raising():
+    done: list[int] = []
+
+    def work(blocks):
+        for k in blocks:
+            if threading.current_thread() is threading.main_thread():
+                raise RuntimeError("boom")
+            time.sleep(0.001)
+            done.append(k)
+
+    with pytest.raises(RuntimeError, match="boom"):
+        R.run_blocks(20, work, 2)
+    finished = len(done)
+    time.sleep(0.05)
+    assert len(done) == finished  # no thread still running after the call returned

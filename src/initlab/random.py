@@ -14,7 +14,8 @@ how many threads draw them, or on whether the tensor is drawn whole or piece by 
    independent streams), in steps of ``CHUNK`` = 2\ :sup:`16` elements that are each drawn
    and transformed (scaled, shifted, truncated) while they sit in the CPU cache.
 3. **Threads.** Blocks are independent, so any number of threads may draw them; NumPy
-   releases the GIL while it generates and while it scales.
+   releases the GIL while it generates and while it scales. The calling thread and the pool's
+   threads each take the next block not yet taken, so a slow core simply draws fewer blocks.
 4. **Regions.** Any sub-tensor (``region=`` a tuple of slices) is produced by drawing only
    the blocks it touches, so ``f(shape, rng=s, region=r)`` equals ``f(shape, rng=s)[r]`` bit
    for bit.
@@ -31,7 +32,7 @@ import math
 import operator
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Protocol
@@ -157,15 +158,40 @@ def _executor(size: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run_blocks(nblocks: int, work: Callable[[range], None], threads: int) -> None:
-    """Run ``work`` over ``range(nblocks)`` split into contiguous ranges, one per thread."""
+def run_blocks(nblocks: int, work: Callable[[Iterable[int]], None], threads: int) -> None:
+    """Run ``work`` over the block indices ``range(nblocks)`` on ``threads`` threads.
+
+    The calling thread works too, beside ``threads - 1`` pool threads, and every thread takes
+    the next block not yet taken (a dynamic schedule), so a core that is slow or starts late
+    does fewer blocks. Which thread draws a block never changes its values. All threads have
+    finished when this returns, also when one of them raised.
+    """
     threads = max(1, min(threads, nblocks))
     if threads == 1:
         work(range(nblocks))
         return
-    bounds = [nblocks * i // threads for i in range(threads + 1)]
-    futures = [_executor(threads).submit(work, range(bounds[i], bounds[i + 1]))
-               for i in range(threads)]
+    lock = threading.Lock()
+    taken = iter(range(nblocks))
+
+    def blocks() -> Iterator[int]:
+        while True:
+            with lock:
+                k = next(taken, None)
+            if k is None:
+                return
+            yield k
+
+    futures = [_executor(threads - 1).submit(work, blocks()) for _ in range(threads - 1)]
+    try:
+        work(blocks())
+    except BaseException:
+        with lock:  # the other threads take no further block
+            for _ in taken:
+                pass
+        raise
+    finally:
+        for future in futures:
+            future.exception()  # wait for every thread before anything propagates
     for future in futures:
         future.result()
 
@@ -515,7 +541,7 @@ def generate(
         direct = result.flags.c_contiguous
         flat = result.reshape(-1) if direct else np.empty(n, dtype)
 
-        def work(blocks: range) -> None:
+        def work(blocks: Iterable[int]) -> None:
             ws = Workspace()
             for k in blocks:
                 _fill_block(sampler, key, k, flat[k * BLOCK:(k + 1) * BLOCK], ws)
@@ -533,7 +559,7 @@ def generate(
     blocks = block_of[starts[:-1]]
     target = result.reshape(-1) if result.flags.c_contiguous else np.empty(index.size, dtype)
 
-    def work_region(selected: range) -> None:
+    def work_region(selected: Iterable[int]) -> None:
         buffer = np.empty(BLOCK, dtype)
         ws = Workspace()
         for j in selected:
