@@ -30,6 +30,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _timing import Cell, measure, measure_after_idle, measure_pair, pin_threads, table
@@ -184,6 +185,18 @@ def run_section(shape_torch: tuple[int, ...], shape_keras: tuple[int, ...], name
     return results
 
 
+def ratio_table(section: dict[str, dict[str, Cell]], names: list[str], libs: list[str],
+                fmt: Callable[[Cell], str]) -> str:
+    """One row per initializer: each library's time and its ratio to initlab's."""
+    rows = []
+    for name in names:
+        cells = section[name]
+        base = cells["initlab"].median
+        rows.append([name] + [f"{fmt(cells[lib])} [{cells[lib].median / base:.2f}x]"
+                              if lib in cells else "-" for lib in libs])
+    return table(["initializer", *libs], rows)
+
+
 def _repeat(fn: object, k: int) -> object:
     def run() -> None:
         for _ in range(k):
@@ -231,13 +244,7 @@ def main() -> None:
     print("\n## 4096x4096 float32, median ms per call (ratio = peer / initlab)\n")
     big = run_section((4096, 4096), BIG, FAMILIES, reps, one_thread=True)
     libs = ["initlab", "initlab-1thr", "numpy-tutorial", "torch", "jax", "keras"]
-    rows = []
-    for name in FAMILIES:
-        cells = big[name]
-        base = cells["initlab"].median
-        rows.append([name] + [f"{cells[lib].fmt_ms()} [{cells[lib].median / base:.2f}x]"
-                              if lib in cells else "-" for lib in libs])
-    print(table(["initializer", *libs], rows))
+    print(ratio_table(big, FAMILIES, libs, Cell.fmt_ms))
 
     print("\n## orthogonal 4096x4096 float32, median ms\n")
     ortho = run_section((4096, 4096), BIG, ["orthogonal"], {"min_reps": 3, "min_time": 0.0})
@@ -252,13 +259,7 @@ def main() -> None:
           "arrays; torch fills its tensor in place)\n")
     small = run_section((64, 64, 3, 3), (3, 3, 64, 64), small_names,
                         {"min_reps": 5, "min_time": 0.05}, inner=20, preallocate=False)
-    rows = []
-    for name in small_names:
-        cells = small[name]
-        base = cells["initlab"].median
-        rows.append([name] + [f"{cells[lib].fmt_us()} [{cells[lib].median / base:.2f}x]"
-                              if lib in cells else "-" for lib in libs])
-    print(table(["initializer", *libs], rows))
+    print(ratio_table(small, small_names, libs, Cell.fmt_us))
 
     rss = None if args.quick else peak_rss_growth()
     if rss is not None:

@@ -81,6 +81,13 @@ _MAX_SIGMAS = 10.0  # a normal value beyond this many std is treated as possible
 
 
 _DOC = {
+    "gain_parameters": """gain : float or 'exact', default 1
+        Multiplies the standard deviation (> 0); see :func:`calculate_gain`. ``'exact'``
+        takes the exact forward gain of ``nonlinearity`` (:func:`gain`, at unit input
+        variance).
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``: any name of
+        :func:`activation` (``'tanh'``, ``'gelu'``, ``'leaky_relu(0.2)'``, ...).""",
     "fan_parameters": """layout : {'in_out', 'out_in'} or alias, default 'in_out'
         ``'in_out'`` (aliases ``'keras'``, ``'jax'``, ``'tf'``): ``(*kernel, in, out)``;
         ``'out_in'`` (alias ``'torch'``): PyTorch's ``(out, in, *kernel)``.
@@ -963,13 +970,7 @@ def xavier_uniform(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str |
     ----------
     shape : tuple of int
         Shape of the tensor.
-    gain : float or 'exact', default 1
-        Multiplies the standard deviation (> 0); see :func:`calculate_gain`. ``'exact'``
-        takes the exact forward gain of ``nonlinearity`` (:func:`gain`, at unit input
-        variance).
-    nonlinearity : str, optional
-        Activation after this layer, used only with ``gain='exact'``: any name of
-        :func:`activation` (``'tanh'``, ``'gelu'``, ``'leaky_relu(0.2)'``, ...).
+    %(gain_parameters)s
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -1025,13 +1026,7 @@ def xavier_normal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | 
     ----------
     shape : tuple of int
         Shape of the tensor.
-    gain : float or 'exact', default 1
-        Multiplies the standard deviation (> 0); see :func:`calculate_gain`. ``'exact'``
-        takes the exact forward gain of ``nonlinearity`` (:func:`gain`, at unit input
-        variance).
-    nonlinearity : str, optional
-        Activation after this layer, used only with ``gain='exact'``: any name of
-        :func:`activation` (``'tanh'``, ``'gelu'``, ``'leaky_relu(0.2)'``, ...).
+    %(gain_parameters)s
     %(fan_parameters)s
     %(common_parameters)s
 
