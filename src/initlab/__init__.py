@@ -69,6 +69,10 @@ from .initializers import variance_scaling as variance_scaling
 from .initializers import xavier_normal as xavier_normal
 from .initializers import xavier_uniform as xavier_uniform
 from .initializers import zeros as zeros
+from .plan import Plan as Plan
+from .plan import PlanEntry as PlanEntry
+from .plan import Rules as Rules
+from .plan import seed_for as seed_for
 from .random import get_threads as get_threads
 from .random import set_threads as set_threads
 from .theory import critical as critical
@@ -97,6 +101,9 @@ __all__ = [
     "Normal",
     "Ones",
     "Orthogonal",
+    "Plan",
+    "PlanEntry",
+    "Rules",
     "Sparse",
     "TruncatedNormal",
     "Uniform",
@@ -129,6 +136,7 @@ __all__ = [
     "normal",
     "ones",
     "orthogonal",
+    "seed_for",
     "serialize",
     "set_threads",
     "sparse",
