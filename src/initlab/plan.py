@@ -22,13 +22,13 @@ import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, overload
+from typing import Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 
 from ._validate import fail, is_int
 
-__all__ = ["Plan", "PlanEntry", "Rules", "base_seed", "seed_for"]
+__all__ = ["Plan", "PlanEntry", "RuleSource", "Rules", "base_seed", "seed_for"]
 
 _SEED_DOMAIN = b"initlab.seed_for/v1\x00"
 
@@ -264,6 +264,22 @@ class Rules:
             fail(self._func, "rules", f"{{{keys}: ...}}", "every rule must match at least one "
                  "parameter (check the pattern against the plan's paths)",
                  why="matched no parameter")
+
+
+@runtime_checkable
+class RuleSource(Protocol):
+    """What a bridge accepts in place of ``init``: a recipe or a μP plan.
+
+    ``as_rules()`` returns ``(default, rules)``: ``default`` is the initializer of every weight
+    that no rule matches (anything :func:`initlab.get` accepts, or ``None`` to leave such
+    weights as they are), and ``rules`` an ordered mapping of glob patterns to initializers
+    as :class:`Rules` takes. A bridge puts the caller's own ``rules=`` before these (the
+    caller's first match wins) and keeps its layer-kind defaults for biases and norms.
+    """
+
+    def as_rules(self) -> tuple[object, Mapping[str, object]]:
+        """``(default, rules)``, see the class docstring."""
+        ...
 
 
 def _key_text(key: object) -> str:
