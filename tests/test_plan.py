@@ -133,3 +133,17 @@ def test_plan_indexing_table_and_records() -> None:
         plan["nope"]
     with pytest.raises(ValueError, match=r"Plan\.table: columns='bogus'"):
         plan.table(["bogus"])
+
+
+def test_initializer_classes_say_whether_they_are_elementwise() -> None:
+    assert initlab.HeNormal.elementwise and initlab.Zeros.elementwise
+    assert not initlab.Orthogonal.elementwise and not initlab.Sparse.elementwise
+    shape, region = (6, 4), (slice(2, 5), slice(1, 3))
+    for name in initlab.INITIALIZERS:
+        cls = type(initlab.get({"class_name": name, "config": {"value": 1.0}}
+                               if name == "constant" else
+                               {"class_name": name, "config": {"sparsity": 0.5}}
+                               if name == "sparse" else name))
+        if cls.elementwise and name != "dirac":
+            init = cls(**({"value": 1.0} if name == "constant" else {}))
+            assert np.array_equal(init(shape, rng=1, region=region), init(shape, rng=1)[region])

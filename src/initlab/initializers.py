@@ -1781,7 +1781,9 @@ class Initializer:
     -----
     ``get_config()`` returns the JSON-ready constructor arguments; ``from_config(c)`` is
     ``cls(**c)`` and validates again; ``repr()`` evaluates back to an equal object in the
-    ``initlab`` namespace.
+    ``initlab`` namespace. The class attribute ``elementwise`` says whether a ``region=``
+    (e.g. one shard of a sharded parameter) can be drawn alone: ``False`` for
+    :class:`Orthogonal` and :class:`Sparse`, whose values depend on the whole tensor.
 
     References
     ----------
@@ -1797,6 +1799,10 @@ class Initializer:
     True
     """
 
+    #: Whether every value is a function of the seed and its own index only, so that a
+    #: ``region=`` (a shard) can be drawn without the rest of the tensor (False for
+    #: orthogonal and sparse, whose values depend on the whole tensor).
+    elementwise: ClassVar[bool] = True
     _name: ClassVar[str] = ""
     _function: ClassVar[Callable[..., Array]]
     _defaults: ClassVar[dict[str, Any]] = {}
@@ -1891,6 +1897,7 @@ def _make_class(cls_name: str, function: Callable[..., Array]) -> type[Initializ
     """
     cls = type(cls_name, (Initializer,), {
         "__doc__": doc, "_name": name, "_defaults": defaults,
+        "elementwise": name not in ("orthogonal", "sparse"),
         "_function": staticmethod(function), "__module__": "initlab",
     })
     _CLASSES[cls_name] = cls
