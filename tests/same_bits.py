@@ -9,8 +9,15 @@ The restructuring of issue 9 promised the same bits: this module computes SHA-25
 * ``Experiment.run(0).to_json()`` of the 13 demo experiments, floats rounded to 12
   significant digits.
 
-``python tests/same_bits.py`` rewrites ``tests/data/same_bits.json``; ``test_same_bits.py``
-checks that the digests computed now equal the recorded ones.
+``python tests/same_bits.py`` adds (or replaces) the digests of this machine in
+``tests/data/same_bits.json``; ``test_same_bits.py`` checks that the digests computed now equal
+the recorded ones.
+
+Digests are recorded per *fingerprint* (CPU vendor, family and model, NumPy and SciPy
+versions): float32 sums inside BLAS (the lab's matrix products, the QR of ``orthogonal``) and
+NumPy's SIMD ``log``/``sin``/``cos`` kernels round differently on different processors, so
+bits are only comparable on the same kind of machine. A machine with no recorded digests skips
+the test with the command that records them (run it on the commit before a restructuring).
 """
 
 from __future__ import annotations
@@ -19,11 +26,13 @@ import hashlib
 import inspect
 import json
 import math
+import platform
 import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy
 
 import initlab
 from initlab.engine.experiments import EXPERIMENTS
@@ -40,6 +49,23 @@ EXTRA: dict[str, list[dict[str, Any]]] = {
     "variance_scaling": [{}, {"distribution": "normal", "mode": "fan_avg"},
                          {"distribution": "uniform", "mode": "fan_out", "scale": 2.0}],
 }
+
+
+def fingerprint() -> str:
+    """CPU vendor/family/model, machine, NumPy and SciPy versions: what the bits depend on."""
+    cpu: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("vendor_id", "cpu family", "model") and key not in cpu:
+                    cpu[key] = value.strip()
+    except OSError:  # pragma: no cover - non-Linux
+        cpu["processor"] = platform.processor()
+    parts = [platform.machine(), *(f"{k}={v}" for k, v in sorted(cpu.items())),
+             f"numpy={np.__version__}", f"scipy={scipy.__version__}"]
+    return " ".join(parts)
 
 
 def _names() -> list[str]:
@@ -105,6 +131,13 @@ def compute() -> dict[str, dict[str, str]]:
     return {"initializers": initializer_digests(), "experiments": experiment_digests()}
 
 
-if __name__ == "__main__":  # pragma: no cover - regenerates the recorded digests
-    DATA.write_text(json.dumps(compute(), indent=1, sort_keys=True) + "\n")
-    print(f"wrote {DATA}", file=sys.stderr)
+def recorded() -> dict[str, dict[str, dict[str, str]]]:
+    """The recorded digests by fingerprint."""
+    return json.loads(DATA.read_text()) if DATA.exists() else {}
+
+
+if __name__ == "__main__":  # pragma: no cover - records this machine's digests
+    data = recorded()
+    data[fingerprint()] = compute()
+    DATA.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    print(f"wrote the digests of {fingerprint()!r} to {DATA}", file=sys.stderr)
