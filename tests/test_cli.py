@@ -289,7 +289,7 @@ def test_every_option_has_help() -> None:
 def test_probe_dtype_float16(capsys: pytest.CaptureFixture[str]) -> None:
     """float16 is offered; the CLI runs it where the MLP engine does, else says why."""
     try:
-        initlab.MLP([2, 2], dtype=np.float16)
+        initlab.MLP([2, 2], dtype=np.dtype("float16"))
     except TypeError as exc:
         code, out, err = run_main([*PROBE, "--dtype", "float16"], capsys)
         _one_line_error(code, out, err, "--dtype float16", str(exc).splitlines()[0])
