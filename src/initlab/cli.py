@@ -174,6 +174,20 @@ def _out_dir(option: str, path: str) -> None:
         raise _BadValue(f"{option} {path!r}: {existing!r} is not writable")
 
 
+_AXES_OPTIONS = ("--in-axis", "--out-axis", "--batch-axis")
+
+
+def _glue_axes(argv: list[str]) -> list[str]:
+    """``--in-axis -2,-1`` -> ``--in-axis=-2,-1`` (argparse takes ``-2,-1`` for an option)."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in _AXES_OPTIONS and re.match(r"-\d", token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -416,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_axes(sys.argv[1:] if argv is None else list(argv)))
     if args.command is None:
         parser.print_help()
         return 2
