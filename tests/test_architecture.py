@@ -35,11 +35,12 @@ NAME_HOMES = {
 NAME_KEYWORDS = {
     "distribution": "variance scaling's distribution ('truncated_normal', 'normal', "
                     "'uniform': Keras's spelling), not an initializer",
+    "grad": "grad='normal' of the lab: a standard-normal upstream gradient",
 }
 #: (module, string) pairs where the string is spelled like an initializer but is not one.
 NAME_EXEMPT = {
     ("initlab.activations", "identity"): "the activation alias identity -> linear",
-    ("initlab.engine.mlp", "normal"): "grad='normal': standard-normal upstream gradient",
+    ("initlab.engine.mlp", "normal"): "the grad kinds ('normal', 'sum', 'mse') it accepts",
     ("initlab.cli", "normal"): "--grad normal: standard-normal upstream gradient",
     ("initlab.testing._stats", "normal"): "kurtosis='normal' names a distribution",
     ("initlab.testing._stats", "uniform"): "kurtosis='uniform' names a distribution",
