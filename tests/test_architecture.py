@@ -36,6 +36,10 @@ NAME_KEYWORDS = {
     "distribution": "variance scaling's distribution ('truncated_normal', 'normal', "
                     "'uniform': Keras's spelling), not an initializer",
     "grad": "grad='normal' of the lab: a standard-normal upstream gradient",
+    "init": "an initializer spec handed to the API (a default such as MLP's "
+            "init='xavier_normal'): resolved through initlab.get, i.e. the table; nothing "
+            "branches on it",
+    "bias_init": "as init",
 }
 #: (module, string) pairs where the string is spelled like an initializer but is not one.
 NAME_EXEMPT = {
