@@ -336,6 +336,8 @@ def test_check_finds_initializer_name_strings(tmp_path: Path) -> None:
                                {("pkg.use", "identity"): "an activation"},
                                {"distribution": "a distribution"})
     assert exempt == found[:2]
+    defaults = arch.name_strings(modules, names, {"pkg.table"}, keywords={"init": "a spec"})
+    assert defaults == found[1:]  # the default of the parameter init= is exempt
     assert len(arch.name_strings(modules, names, ())) == len(found) + 2  # the table too
     assert arch.name_strings(modules, names, {"pkg"}) == []  # a package covers its modules
 
