@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -9,10 +10,11 @@ import subprocess
 import sys
 from typing import Any
 
+import numpy as np
 import pytest
 
 import initlab
-from initlab.cli import _parse_spec, main
+from initlab.cli import _parse_spec, _parser, main
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -128,7 +130,16 @@ BAD = [
     (["probe", "--depth", "2", "--width", "4", "--init", "normal(0.1)"], "key=value"),
     (["probe", "--depth", "2", "--width", "4", "--init", "{bad json"], "not valid JSON"),
     (["probe", "--depth", "2", "--width", "4", "--activation", "tanhh"], "activation"),
-    (["probe", "--depth", "2", "--width", "4", "--dtype", "float16"], "invalid choice"),
+    (["probe", "--depth", "2", "--width", "4", "--dtype", "int8"], "invalid choice"),
+    (["probe", "--depth", "3", "--width", "4", "--activation", "relu,linear"],
+     "--activation 'relu,linear' gives 2 comma-separated activations for 3 layers"),
+    (["probe", "--depth", "2", "--width", "4", "--activation", "relu,"], "--activation"),
+    (["fans", "3,4,5", "--in-axis", "0,"], "argument --in-axis: '0,' is not an axis"),
+    (["fans", "3,4,5", "--out-axis", "x"], "argument --out-axis: 'x'"),
+    (["fans", "3,4,5", "--batch-axis", "1.5"], "argument --batch-axis: '1.5'"),
+    (["fans", "3,4,5", "--in-axis", "7"], "in_axis=7"),
+    (["gain", "tanh", "--param", "0.3"], "--param 0.3 has no effect with 'tanh'"),
+    (["gain", "leaky_relu(0.2)", "--param", "0.3"], "already sets the slope"),
     (["probe", "--depth", "2", "--width", "4", "--seed", "-3"], "--seed"),
     (["fans", "64,3,3,3", "--layout", "torchh"], "layout='torchh'"),
     (["fans", "64,x"], "not a list of integers"),
@@ -197,3 +208,146 @@ def test_console_script() -> None:
                          check=False)
     assert out.returncode == 0
     assert out.stdout.splitlines()[0] == "calculate_gain (PyTorch):  1.4142135623730951"
+
+
+# ------------------------------------------------------------------------------------------
+# issue 9: what a new user hit
+
+
+def _one_line_error(code: int, out: str, err: str, *words: str) -> None:
+    assert code == 2, err
+    assert out == ""  # refused before any work: no table printed
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("initlab ") and "error:" in err and "Traceback" not in err
+    for word in words:
+        assert word in err, (word, err)
+
+
+PROBE = ["probe", "--depth", "2", "--width", "8", "--batch", "4"]
+
+
+@pytest.mark.parametrize("trials", [[], ["--trials", "2"]], ids=["probe", "trials"])
+def test_plot_path_refused_before_work(capsys: pytest.CaptureFixture[str], tmp_path: Any,
+                                       trials: list[str]) -> None:
+    pytest.importorskip("matplotlib")
+    missing = str(tmp_path / "nonexistent" / "x.png")
+    _one_line_error(*run_main([*PROBE, *trials, "--plot", missing], capsys),
+                    "--plot", missing, "does not exist")
+    noext = str(tmp_path / "noext")
+    _one_line_error(*run_main([*PROBE, *trials, "--plot", noext], capsys),
+                    "--plot", "no file extension", ".png", ".pdf", ".svg")
+    _one_line_error(*run_main([*PROBE, *trials, "--plot", str(tmp_path / "x.doc")], capsys),
+                    "--plot", "cannot write .doc", ".png")
+    _one_line_error(*run_main([*PROBE, *trials, "--plot", str(tmp_path)], capsys),
+                    "--plot", "is a directory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written
+    code, _, err = run_main([*PROBE, *trials, "--plot", str(tmp_path / "fig.SVG")], capsys)
+    assert code == 0 and err == "" and (tmp_path / "fig.SVG").read_bytes().startswith(b"<?xml")
+
+
+def test_write_failure_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Any,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An OSError while writing (after the checks passed) is still one line and status 2."""
+    pytest.importorskip("matplotlib")
+
+    def refuse(self: object, path: str | None = None, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(initlab.engine.Report, "plot", refuse)
+    code, _, err = run_main([*PROBE, "--plot", str(tmp_path / "p.png")], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith("initlab probe: error: [Errno 13] Permission denied")
+
+
+def test_demo_out_refused_before_work(capsys: pytest.CaptureFixture[str],
+                                      tmp_path: Any) -> None:
+    existing = tmp_path / "existing.txt"
+    existing.write_text("keep me")
+    _one_line_error(*run_main(["demo", "--only", "E1", "--out", str(existing)], capsys),
+                    "--out", str(existing), "is not a directory")
+    _one_line_error(*run_main(["demo", "--only", "E1", "--out", str(existing / "sub")],
+                              capsys), "--out", "is a file")
+    assert existing.read_text() == "keep me"
+
+
+def test_gain_param_only_where_it_acts(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(["gain", "leaky_relu", "--param", "0.2"], capsys)
+    assert code == 0 and out.startswith("calculate_gain (PyTorch):  1.38675")
+    code, out, _ = run_main(["gain", "leaky_relu(0.2)"], capsys)
+    assert code == 0 and out.splitlines()[1].endswith(repr(initlab.gain("leaky_relu(0.2)")))
+
+
+def test_every_option_has_help() -> None:
+    parser = _parser()
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(subparsers.choices) == {"demo", "probe", "fans", "gain"}
+    for name, sub in subparsers.choices.items():
+        for action in sub._actions:
+            assert action.help and action.help.strip(), (name, action.dest)
+
+
+def test_probe_dtype_float16(capsys: pytest.CaptureFixture[str]) -> None:
+    """float16 is offered; the CLI runs it where the MLP engine does, else says why."""
+    try:
+        initlab.MLP([2, 2], dtype=np.dtype("float16"))
+    except TypeError as exc:
+        code, out, err = run_main([*PROBE, "--dtype", "float16"], capsys)
+        _one_line_error(code, out, err, "--dtype float16", str(exc).splitlines()[0])
+    else:  # pragma: no cover - once the engine computes in float16
+        code, out, _ = run_main([*PROBE, "--dtype", "float16", "--json"], capsys)
+        assert code == 0 and json.loads(out)["meta"]["dtype"] == "float16"
+
+
+def test_probe_per_layer_activations(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["probe", "--widths", "12,10,8,6", "--batch", "16", "--json"]
+    _, one, _ = run_main([*base, "--activation", "relu"], capsys)
+    _, three, _ = run_main([*base, "--activation", "relu,relu,relu"], capsys)
+    assert json.loads(one) == json.loads(three)
+    code, out, err = run_main([*base, "--activation", "relu, relu, linear"], capsys)
+    assert (code, err) == (0, "")
+    # the library call the CLI makes, with the documented draw order
+    gen = np.random.default_rng(0)
+    net = initlab.MLP([12, 10, 8, 6], activation=["relu", "relu", "linear"], rng=gen)
+    x = gen.standard_normal((16, 12), dtype=np.float32)
+    expected = net.probe(x, rng=gen).to_dict()
+    got = json.loads(out)
+    got.pop("verdict")
+    assert got == json.loads(json.dumps(expected, allow_nan=False))
+    code, out, _ = run_main([*base, "--activation", "elu(alpha=0.5),tanh,linear"], capsys)
+    assert code == 0
+
+
+def test_probe_defaults_are_the_mlp_defaults(capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["probe", "--depth", "3", "--width", "8", "--batch", "4", "--bias", "--json"]
+    _, default, _ = run_main(base, capsys)
+    _, explicit, _ = run_main([*base, "--init", "xavier_normal", "--bias-init", "zeros"],
+                              capsys)
+    assert default == explicit
+
+
+FANS = [
+    (["3,4,5", "--in-axis", "0,1", "--out-axis", "-1"],
+     {"in_axis": (0, 1), "out_axis": -1}, (12, 5, 1)),
+    (["2,3,4,5", "--batch-axis", "0"], {"batch_axis": 0}, (12, 15, 3)),
+    (["2,3,4,5", "--batch-axis", "0,1", "--in-axis", "2"],
+     {"batch_axis": (0, 1), "in_axis": 2}, (4, 5, 1)),
+    (["4,6", "--in-axis", "", "--out-axis", "0,1"], {"in_axis": (), "out_axis": (0, 1)},
+     (1, 24, 1)),
+    (["8,4,3", "--layout", "torch", "--in-axis", "1"], {"layout": "torch", "in_axis": 1},
+     (12, 24, 3)),
+    (["2,3,4", "--in-axis", "-2,-1", "--out-axis", "0"], {"in_axis": (-2, -1), "out_axis": 0},
+     (12, 2, 1)),
+    (["2,3,4", "--in-axis=-2,-1", "--out-axis", "-3"], {"in_axis": (-2, -1), "out_axis": -3},
+     (12, 2, 1)),
+]
+
+
+@pytest.mark.parametrize("argv, kwargs, expected", FANS, ids=[" ".join(a) for a, _, _ in FANS])
+def test_fans_axes(capsys: pytest.CaptureFixture[str], argv: list[str], kwargs: dict[str, Any],
+                   expected: tuple[int, int, int]) -> None:
+    code, out, err = run_main(["fans", *argv, "--json"], capsys)
+    assert (code, err) == (0, "")
+    shape = tuple(int(n) for n in argv[0].split(","))
+    assert tuple(initlab.compute_fans(shape, **kwargs)) == expected
+    assert json.loads(out) == dict(zip(("fan_in", "fan_out", "receptive_field"), expected,
+                                       strict=True))

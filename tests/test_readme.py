@@ -40,19 +40,61 @@ def test_readme_opens_with_the_two_commands():
     assert lines[blocks[1] - 1] == "<!-- test-command -->"
 
 
+_NUMBER = re.compile(r"(\d+(?:\.\d*)?)(?:e([-+]\d+))?")
+#: Relative tolerance of the README's demo figures (see the test's docstring).
+_RTOL = 0.05
+
+
+def _close(expected: str, printed: str) -> bool:
+    """Same words, same layout of numbers, numbers equal to _RTOL plus display rounding."""
+    words = _NUMBER.split(expected), _NUMBER.split(printed)
+    if len(words[0]) != len(words[1]):
+        return False
+    for k, (a, b) in enumerate(zip(*words, strict=True)):
+        if k % 3 == 0:  # text between numbers
+            if a != b:
+                return False
+        elif k % 3 == 1:  # mantissa; k % 3 == 2 is its exponent (compared through the value)
+            ea, eb = (int(w[k + 1] or 0) for w in words)
+            unit = sum(10.0 ** (e - len(m.partition(".")[2])) for m, e in ((a, ea), (b, eb)))
+            va, vb = float(a) * 10.0 ** ea, float(b) * 10.0 ** eb
+            if abs(va - vb) > _RTOL * max(abs(va), abs(vb)) + unit / 2:
+                return False
+    return True
+
+
+def test_close() -> None:
+    assert _close("x1.3e+08 (pred) 0.7612", "x1.2e+08 (pred) 0.7603")
+    assert _close("layer 75 down", "layer 75 down")
+    assert not _close("layer 75 down", "layer 76 up")
+    assert not _close("1.225e+08", "1.4e+08")
+    assert not _close("0.5 0.6", "0.5")
+
+
 def test_readme_demo_output_is_what_the_demo_prints():
+    """The README's demo tables and verdicts are what ``initlab demo`` prints.
+
+    Words, columns and layer numbers agree exactly; numbers to 5 % (plus the rounding of the
+    printed digits): float32 matrix products round differently with each processor's BLAS
+    kernels, and the chaotic experiments (E2, E7e: chi1 > 1) amplify that rounding to a few
+    percent in the gradient figures (2.6 % measured between two processors).
+    """
     import io
 
     from initlab.engine import run_demo
 
     buffer = io.StringIO()
-    run_demo(seed=0, file=buffer)
-    printed = buffer.getvalue()
+    results = run_demo(seed=0, file=buffer)
+    blocks = {b.splitlines()[0]: b for b in buffer.getvalue().split("\n\n") if b.strip()}
+    verdicts = {exp.key: v.message for exp, _, v in results}
     text = README.read_text(encoding="utf-8")
     section = text[text.index("## What the demo prints"):text.index("## Differences")]
-    tables, verdicts = re.findall(r"```\n(.*?)```", section, re.S)[:2]
+    tables, lines = re.findall(r"```\n(.*?)```", section, re.S)[:2]
     for table in tables.strip().split("\n\n"):
-        assert table in printed, table.splitlines()[0]
-    for line in verdicts.strip().splitlines():
+        title = table.splitlines()[0]
+        assert title in blocks, title
+        printed = blocks[title].strip("\n")
+        assert _close(table.strip("\n"), printed), (table, printed)
+    for line in lines.strip().splitlines():
         key, verdict = line.split(maxsplit=1)
-        assert f"verdict: {verdict}" in printed, key
+        assert _close(verdict, verdicts[key]), (verdict, verdicts[key])

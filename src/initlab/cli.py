@@ -25,6 +25,7 @@ import numpy as np
 __all__ = ["main"]
 
 _SPEC_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*\((.*)\)\s*$")
+_DTYPES = ("float16", "float32", "float64")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -101,6 +102,92 @@ _positive_int = _int_at_least(1)
 _seed = _int_at_least(0)
 
 
+def _axes(text: str) -> int | tuple[int, ...]:
+    """``'-2'`` -> -2, ``'0,1'`` -> (0, 1), ``''`` -> () (an axis or a product of axes)."""
+    if not re.fullmatch(r"\s*(-?\d+(\s*,\s*-?\d+)*)?\s*", text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an axis or a comma-separated list of axes (e.g. -2 or 0,1)")
+    axes = tuple(int(p) for p in text.split(",") if p.strip())
+    return axes[0] if len(axes) == 1 and "," not in text else axes
+
+
+def _split_top(text: str) -> list[str]:
+    """Split at the commas outside parentheses: ``'elu(alpha=1, x=2),relu'`` -> 2 items."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            items.append(text[start:i].strip())
+            start = i + 1
+    items.append(text[start:].strip())
+    return items
+
+
+def _activations(text: str, depth: int) -> str | list[str]:
+    """``--activation``: one activation for every layer, or one per layer."""
+    items = _split_top(text)
+    if len(items) == 1:
+        return text
+    if len(items) != depth or not all(items):
+        raise _BadValue(f"--activation {text!r} gives {len(items)} comma-separated activations "
+                        f"for {depth} layers; give one for every layer or exactly {depth}")
+    return items
+
+
+def _save_path(option: str, path: str) -> None:
+    """Refuse a figure path before any work: no extension, unknown format, missing folder."""
+    from .plotting import require
+
+    require()
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = sorted(FigureCanvasBase.get_supported_filetypes())
+    ext = os.path.splitext(path)[1][1:].lower()
+    accepted = "use one of " + ", ".join("." + f for f in formats)
+    if os.path.isdir(path):
+        raise _BadValue(f"{option} {path!r} is a directory; give a file name such as "
+                        f"{os.path.join(path, 'figure.png')!r}")
+    if not ext:
+        raise _BadValue(f"{option} {path!r} has no file extension (the extension picks the "
+                        f"format); {accepted}")
+    if ext not in formats:
+        raise _BadValue(f"{option} {path!r}: matplotlib cannot write .{ext} files; {accepted}")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise _BadValue(f"{option} {path!r}: the directory {folder!r} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise _BadValue(f"{option} {path!r}: the directory {folder!r} is not writable")
+
+
+def _out_dir(option: str, path: str) -> None:
+    """Refuse an output directory that is a file, or that cannot be created or written."""
+    if os.path.exists(path) and not os.path.isdir(path):
+        raise _BadValue(f"{option} {path!r} exists and is not a directory; give a directory "
+                        "(created if needed)")
+    existing = os.path.abspath(path)
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise _BadValue(f"{option} {path!r}: {existing!r} is a file, so the directory cannot "
+                        "be created")
+    if not os.access(existing, os.W_OK):
+        raise _BadValue(f"{option} {path!r}: {existing!r} is not writable")
+
+
+_AXES_OPTIONS = ("--in-axis", "--out-axis", "--batch-axis")
+
+
+def _glue_axes(argv: list[str]) -> list[str]:
+    """``--in-axis -2,-1`` -> ``--in-axis=-2,-1`` (argparse takes ``-2,-1`` for an option)."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1] in _AXES_OPTIONS and re.match(r"-\d", token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -137,24 +224,29 @@ def _parser() -> argparse.ArgumentParser:
     shape.add_argument("--depth", type=_positive_int, help="number of layers (with --width)")
     probe.add_argument("--width", type=_positive_int, help="width of every layer (with "
                        "--depth)")
-    probe.add_argument("--activation", default="tanh", help="activation, e.g. tanh, relu, "
-                       "'leaky_relu(0.2)' (default tanh)")
-    probe.add_argument("--init", default="xavier_normal", help="initializer: a name, "
-                       "'normal(std=0.01)' or a JSON config (default xavier_normal)")
+    probe.add_argument("--activation", default="tanh", help="activation of every layer, e.g. "
+                       "tanh, relu, 'leaky_relu(0.2)', or one per layer, comma-separated: "
+                       "relu,relu,linear (default tanh)")
+    probe.add_argument("--init", help="initializer: a name, 'normal(std=0.01)' or a JSON "
+                       "config (default: MLP's, xavier_normal)")
     probe.add_argument("--bias", action="store_true", help="add biases")
-    probe.add_argument("--bias-init", default="zeros", help="bias initializer (default zeros)")
+    probe.add_argument("--bias-init", help="bias initializer, as --init (default: MLP's, "
+                       "zeros)")
     probe.add_argument("--batch-norm", action="store_true", help="batch norm before each "
                        "activation")
     probe.add_argument("--batch", type=_positive_int, default=2000, help="batch size "
                        "(default 2000)")
-    probe.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    probe.add_argument("--dtype", choices=_DTYPES, default="float32",
+                       help="dtype of the weights and the arithmetic (default float32; float16 "
+                            "only if the MLP engine supports it)")
     probe.add_argument("--seed", type=_seed, default=0, help="seed (default 0)")
     probe.add_argument("--grad", choices=("normal", "sum"), default="normal",
                        help="upstream gradient: standard-normal noise or ones")
     probe.add_argument("--trials", type=_positive_int, default=1, help="independent weight "
                        "draws; >1 prints means and 95%% intervals")
     probe.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    probe.add_argument("--plot", metavar="FILE", help="save a figure (needs matplotlib)")
+    probe.add_argument("--plot", metavar="FILE", help="save a figure, format from the "
+                       "extension: .png, .pdf, .svg, ... (needs matplotlib)")
 
     fans = sub.add_parser("fans", help="fan-in and fan-out of a weight shape",
                           description="Fan-in, fan-out and receptive field of a weight tensor.")
@@ -162,9 +254,19 @@ def _parser() -> argparse.ArgumentParser:
                       help="weight shape, e.g. 64,3,3,3")
     fans.add_argument("--layout", default="in_out", help="in_out (keras, jax, tf) or out_in "
                       "(torch); default in_out")
-    fans.add_argument("--groups", type=_positive_int, default=1)
-    fans.add_argument("--transposed", action="store_true")
-    fans.add_argument("--json", action="store_true")
+    fans.add_argument("--in-axis", type=_axes, metavar="AXES",
+                      help="input axis, or comma-separated axes whose sizes multiply "
+                           "(overrides the layout's; e.g. -2 or 0,1)")
+    fans.add_argument("--out-axis", type=_axes, metavar="AXES",
+                      help="output axis or axes (overrides the layout's)")
+    fans.add_argument("--batch-axis", type=_axes, metavar="AXES", default=(),
+                      help="axes of independent matrices (stacked heads), counted in no fan "
+                           "(default none)")
+    fans.add_argument("--groups", type=_positive_int, default=1,
+                      help="convolution groups; must divide the output channels (default 1)")
+    fans.add_argument("--transposed", action="store_true",
+                      help="the weight of a transposed convolution (in/out axes swapped)")
+    fans.add_argument("--json", action="store_true", help="print JSON instead of text")
 
     gain = sub.add_parser(
         "gain", help="PyTorch's gain and the exact gain of an activation",
@@ -172,12 +274,13 @@ def _parser() -> argparse.ArgumentParser:
                     "gain initlab.gain computes for any activation.")
     gain.add_argument("name", help="linear, conv2d, sigmoid, tanh, relu, leaky_relu, selu, "
                                    "gelu, silu, mish, elu, softplus, 'leaky_relu(0.2)', ...")
-    gain.add_argument("--param", type=float, help="negative slope of leaky_relu")
+    gain.add_argument("--param", type=float, help="negative slope of leaky_relu (PyTorch's "
+                      "param; other parameters go in the name, e.g. 'elu(alpha=0.5)')")
     gain.add_argument("--q", type=float, default=1.0,
                       help="input second moment for the exact gain (default 1)")
     gain.add_argument("--backward", action="store_true",
                       help="exact backward gain 1/sqrt(E[phi'(z)^2]) instead of the forward one")
-    gain.add_argument("--json", action="store_true")
+    gain.add_argument("--json", action="store_true", help="print JSON instead of text")
     return parser
 
 
@@ -195,6 +298,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if unknown:
             raise _BadValue(f"--only: unknown experiment {unknown[0]!r}; use keys among "
                             + ", ".join(EXPERIMENTS))
+    if args.out is not None:
+        _out_dir("--out", args.out)
     run_demo(keys, seed=args.seed, out=args.out, batch=args.batch)
     return 0
 
@@ -210,12 +315,23 @@ def _cmd_probe(args: argparse.Namespace) -> int:
         if args.width is None:
             raise _BadValue("--depth needs --width")
         widths = [args.width] * (args.depth + 1)
+    activation = _activations(args.activation, len(widths) - 1)
+    if args.plot is not None:
+        _save_path("--plot", args.plot)
     dtype = np.dtype(args.dtype)
     gen = np.random.default_rng(args.seed)
-    net = MLP(widths, activation=args.activation, init=_parse_spec(args.init), bias=args.bias,
-              bias_init=_parse_spec(args.bias_init), batch_norm=args.batch_norm, dtype=dtype,
-              rng=gen)
-    x = gen.standard_normal((args.batch, widths[0]), dtype=dtype)
+    inits = {key: _parse_spec(value) for key, value in
+             (("init", args.init), ("bias_init", args.bias_init)) if value is not None}
+    try:
+        net = MLP(widths, activation=activation, bias=args.bias, batch_norm=args.batch_norm,
+                  dtype=dtype, rng=gen, **inits)
+    except TypeError as exc:
+        if "dtype" not in str(exc):
+            raise
+        raise _BadValue(f"--dtype {args.dtype}: {exc}") from None
+    # the generator draws float32 or float64; a float16 network gets rounded float32 inputs
+    x = gen.standard_normal((args.batch, widths[0]),
+                            dtype=np.float32 if dtype.itemsize < 4 else dtype).astype(dtype)
     if args.trials > 1:
         trials = net.trials(x, args.trials, grad=args.grad, rng=gen)
         if args.plot:
@@ -244,7 +360,8 @@ def _cmd_probe(args: argparse.Namespace) -> int:
 def _cmd_fans(args: argparse.Namespace) -> int:
     from .fans import compute_fans
 
-    fans = compute_fans(tuple(args.shape), layout=args.layout, groups=args.groups,
+    fans = compute_fans(tuple(args.shape), layout=args.layout, in_axis=args.in_axis,
+                        out_axis=args.out_axis, batch_axis=args.batch_axis, groups=args.groups,
                         transposed=args.transposed)
     if args.json:
         print(json.dumps(fans._asdict()))
@@ -259,6 +376,13 @@ def _cmd_gain(args: argparse.Namespace) -> int:
 
     if args.param is not None and not math.isfinite(args.param):
         raise _BadValue(f"--param {args.param} must be finite")
+    if args.param is not None and args.name.replace(" ", "").startswith("leaky_relu("):
+        raise _BadValue(f"--param {args.param:g}: {args.name!r} already sets the slope; give "
+                        "it once, as 'leaky_relu' --param 0.2 or as 'leaky_relu(0.2)'")
+    if args.param is not None and args.name.strip() != "leaky_relu":
+        raise _BadValue(f"--param {args.param:g} has no effect with {args.name!r}: it is the "
+                        "negative slope of 'leaky_relu' only; write other parameters in the "
+                        "name, e.g. 'leaky_relu(0.2)' or 'elu(alpha=0.5)'")
     direction = "backward" if args.backward else "forward"
     torch = calculate_gain(args.name, args.param) if args.name in TORCH_GAIN_NAMES else None
     if args.q == 1.0 and direction == "forward":
@@ -306,21 +430,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = _parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_glue_axes(sys.argv[1:] if argv is None else list(argv)))
     if args.command is None:
         parser.print_help()
         return 2
     prog = f"initlab {args.command}"
     try:
         return _COMMANDS[args.command](args)
-    except (_BadValue, ValueError, TypeError) as exc:
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"{prog}: error: {message}", file=sys.stderr)
-        return 2
     except ImportError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {_first_line(exc)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # e.g. `initlab demo | head`: stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    # OSError: e.g. a figure path that became unwritable after the checks
+    except (_BadValue, ValueError, TypeError, OSError) as exc:
+        print(f"{prog}: error: {_first_line(exc)}", file=sys.stderr)
+        return 2
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
