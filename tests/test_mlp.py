@@ -21,7 +21,7 @@ import pytest
 
 import initlab
 from initlab import MLP
-from initlab.engine.mlp import _kernel_kind
+from initlab.engine._kernels import kernel_kind
 
 ACTIVATIONS = ["linear", "tanh", "sigmoid", "relu", "leaky_relu(0.2)", "elu(0.7)", "selu",
                "gelu", "silu", "softplus", "mish"]
@@ -141,7 +141,7 @@ def test_gradients_without_batch_norm_share_du_and_dz() -> None:
 @pytest.mark.parametrize("name", ["linear", "tanh", "relu", "sigmoid"])
 def test_fast_kernels_equal_the_activation_functions(name: str) -> None:
     act = initlab.activation(name)
-    assert _kernel_kind(act) == name
+    assert kernel_kind(act) == name
     for dtype in (np.float32, np.float64):
         net = MLP([16, 16], activation=name, init="orthogonal", dtype=dtype, rng=0)
         x = np.random.default_rng(0).standard_normal((8, 16)).astype(dtype) * 3
@@ -153,7 +153,7 @@ def test_fast_kernels_equal_the_activation_functions(name: str) -> None:
 
 def test_user_activation_named_tanh_is_not_the_fast_kernel() -> None:
     fake = initlab.Activation("tanh", f=np.sin, df=np.cos)
-    assert _kernel_kind(fake) == "input"
+    assert kernel_kind(fake) == "input"
     net = MLP([4, 4], activation=fake, init="ones", dtype=np.float64)
     np.testing.assert_allclose(net.forward(np.ones((1, 4))), np.sin(4.0) * np.ones((1, 4)))
 

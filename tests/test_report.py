@@ -320,24 +320,24 @@ def test_prediction_is_the_theory_of_the_probed_network() -> None:
                   + np.var(net.biases[0])), rel=1e-12)
 
 
-def test_prediction_is_computed_when_first_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_attaches_the_prediction_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLP.probe computes the prediction (one theory.propagate) and attaches it; the report
+    never computes it again (it is data)."""
     calls = []
-    real = theory._propagate
+    real = theory.propagate
 
-    def counting(*args: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return real(*args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(theory, "_propagate", counting)
+    monkeypatch.setattr(theory, "propagate", counting)
     net = initlab.MLP([16, 16, 16], activation="tanh", rng=0)
     rep = net.probe(np.ones((4, 16)), rng=0)
-    assert calls == []                         # probe does no quadrature
-    assert rep["act_std"].shape == (2,) and rep.first_nonfinite_layer is None
-    assert calls == []                         # neither do the measured columns
-    before = rep["act_std_pred"].copy()
     assert calls == [1]
+    before = rep["act_std_pred"].copy()
     assert rep.table() and rep.to_json() and rep.columns and rep.prediction is not None
-    assert calls == [1]                        # once
+    rep.verdict()
+    assert calls == [1]                        # formatting and judging compute nothing
     # what the probe saw is kept: later edits of the network do not change its prediction
     rep2 = net.probe(np.ones((4, 16)), rng=0)
     net.weights[0][...] *= 3

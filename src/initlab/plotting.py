@@ -214,24 +214,24 @@ def plot_report(
     top, bottom = parts[0], parts[1]
     edges = report.edges
     hist_axes = top.subplots(1, len(picks), squeeze=False)[0]
-    for ax, layer in zip(hist_axes, picks, strict=True):
+    for hax, layer in zip(hist_axes, picks, strict=True):
         h = report.histogram(layer)
         total = max(int(h.counts.sum()) + h.below + h.above, 1)
         counts, shown = _rebin(h.counts, edges)
-        ax.stairs(counts / total, shown, fill=True, alpha=0.8, linewidth=0.8)
+        hax.stairs(counts / total, shown, fill=True, alpha=0.8, linewidth=0.8)
         pad = 0.04 * (edges[-1] - edges[0])      # keep spikes at the edges visible
-        ax.set_xlim(edges[0] - pad, edges[-1] + pad)
+        hax.set_xlim(edges[0] - pad, edges[-1] + pad)
         if not h.counts.any():          # everything outside the edges, or non-finite
-            ax.set_ylim(0.0, 1.0)
-            ax.text(0.5, 0.5, "no values\nin range", transform=ax.transAxes, ha="center",
+            hax.set_ylim(0.0, 1.0)
+            hax.text(0.5, 0.5, "no values\nin range", transform=hax.transAxes, ha="center",
                     va="center", fontsize=7, color="gray")
         std = float(report["act_std"][layer - 1])
         outside = (h.below + h.above) / total
         label = f"layer {layer}\nstd {_short(std)}"
         if outside > 0.005:
             label += f"\n{outside:.0%} outside"
-        ax.set_title(label, fontsize=8)
-        ax.tick_params(labelsize=6)
+        hax.set_title(label, fontsize=8)
+        hax.tick_params(labelsize=6)
     _depth_panels(report, bottom.subplots(1, 2))
     if title is None:
         try:

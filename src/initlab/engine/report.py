@@ -336,15 +336,12 @@ class Report:
     def __getitem__(self, name: str) -> Array:
         col = self._cols.get(name)
         if col is None:
-                col = self._cols.get(name)
-        if col is None:
             raise KeyError(f"Report: no column {name!r}; the columns are "
                            f"{', '.join(self._cols)}.")
         return col
 
     def __contains__(self, name: object) -> bool:
-        if name not in self._cols:
-            return name in self._cols
+        return name in self._cols
 
     def histogram(self, layer: int) -> Histogram:
         """The activation histogram of ``layer`` (numbered from 1)."""
