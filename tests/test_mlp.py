@@ -396,8 +396,78 @@ def test_trials_without_tqdm(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == ""
 
 
+class _FakeBar:
+    """Stands in for tqdm.auto: records how the bar was asked for."""
+
+    calls: list[dict[str, Any]] = []
+
+    def __init__(self, it: Any, **kwargs: Any) -> None:
+        _FakeBar.calls.append(kwargs)
+        self.it = it
+
+    def __iter__(self) -> Any:
+        return iter(self.it)
+
+
+@pytest.mark.parametrize("progress, delay", [(None, 2.0), (True, 0.0)])
+def test_trials_progress_uses_tqdm_auto_and_is_on_by_default(
+        monkeypatch: pytest.MonkeyPatch, progress: bool | None, delay: float) -> None:
+    """tqdm.auto (a widget in Jupyter, where stderr is no terminal), enabled by default: shown
+    once the run has lasted 2 s; progress=False asks for no bar at all."""
+    import types
+
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = _FakeBar  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    _FakeBar.calls = []
+    MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=progress)
+    assert len(_FakeBar.calls) == 1
+    assert _FakeBar.calls[0]["disable"] is False and _FakeBar.calls[0]["delay"] == delay
+    _FakeBar.calls = []
+    MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=False)
+    assert _FakeBar.calls == []
+
+
 # --------------------------------------------------------------------------------------------
 # configuration and validation
+
+
+def test_per_layer_activation_tuple_equals_single_activation_layers() -> None:
+    """MLP takes per-layer activations as theory.predict does (a tuple or a list), and the
+    network equals two one-layer networks of those activations with the same weights."""
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    net = MLP([4, 4, 4], activation=("tanh", "relu"), init="xavier_normal",
+              dtype=np.float64, rng=0)
+    assert [a.name for a in net.activations] == ["tanh", "relu"]
+    as_list = MLP([4, 4, 4], activation=["tanh", "relu"], dtype=np.float64, rng=0)
+    assert [a.spec for a in as_list.activations] == [a.spec for a in net.activations]
+    first = MLP([4, 4], activation="tanh", init="zeros", dtype=np.float64)
+    second = MLP([4, 4], activation="relu", init="zeros", dtype=np.float64)
+    first.weights[0][...] = net.weights[0]
+    second.weights[0][...] = net.weights[1]
+    np.testing.assert_array_equal(net.forward(x), second.forward(first.forward(x)))
+    # the same spelling gives theory.predict's per-layer activations
+    pred = initlab.theory.predict([4, 4, 4], ("tanh", "relu"), "xavier_normal")
+    assert pred.activations == tuple(a.spec for a in net.activations)
+    # a (f, df) pair is one activation, not two layers
+    pair = (np.tanh, lambda u: 1 - np.tanh(u) ** 2)
+    assert MLP([4, 4, 4], activation=pair, rng=0).activations[1].name == "custom"
+
+
+@pytest.mark.parametrize("call", [
+    lambda net: net.forward(np.ones((1, 4))),
+    lambda net: net.probe(np.ones((1, 4)), rng=0),
+    lambda net: net.trials(np.ones((1, 4)), 2, rng=0),
+], ids=["forward", "probe", "trials"])
+def test_batch_norm_refuses_a_batch_of_one(call: Any) -> None:
+    """PyTorch's BatchNorm1d refuses one example in training mode ("Expected more than 1 value
+    per channel"); initlab too, naming x, instead of all-zero activations."""
+    net = MLP([4, 4, 4], activation="relu", batch_norm=True, rng=0)
+    with pytest.raises(ValueError, match=r"MLP\.\w+: x=.*has batch 1.*at least 2 examples"):
+        call(net)
+    assert MLP([4, 4], batch_norm=False, rng=0).probe(np.ones((1, 4)), rng=0).depth == 1
+    assert net.probe(np.ones((2, 4)), rng=0).depth == 2
+
 
 
 def test_per_layer_lists_and_attributes() -> None:

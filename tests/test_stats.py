@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 import numpy as np
 import pytest
 
+import initlab
 from initlab import stats
 from initlab._moments import dyadic_edges, exact_moments, fast_moments, hist_counts
 from initlab._workspace import Workspace
@@ -197,3 +199,57 @@ def test_exact_moments_flags_nonfinite() -> None:
     assert exact_moments(np.zeros(5)) == (0.0, 0.0, True)
     mean, std, ok = exact_moments(np.array([1e300, -1e300]))
     assert ok and mean == 0.0 and std == pytest.approx(1e300)
+
+
+# --------------------------------------------------------------------------------------------
+# notebook surface and field names
+
+
+def test_summary_repr_is_short_and_has_html() -> None:
+    x = np.random.default_rng(0).standard_normal((50, 7)) / 3
+    s = stats.describe(x, bounds=(-1, 1))
+    text = repr(s)
+    assert text.startswith("Summary(size=350, mean=")
+    numbers = re.findall(r"=(-?[0-9.]+(?:e[-+][0-9]+)?)", text)
+    assert numbers and all(len(n.split("e")[0].strip("-").replace(".", "").lstrip("0")) <= 4
+                           for n in numbers), text
+    assert s.std == pytest.approx(float(np.std(x)), rel=1e-12)   # attributes keep every digit
+    html = s._repr_html_()
+    assert html.startswith("<table") and "<th>zero_frac</th>" in html and "</table>" in html
+
+
+def test_summary_old_field_names_warn() -> None:
+    s = stats.describe(np.array([[0.0, 1.0], [0.0, 0.5]]), bounds=(0, 1))
+    for old, new in [("frac_zero", "zero_frac"), ("frac_nonfinite", "nonfinite_frac"),
+                     ("frac_saturated", "sat_frac")]:
+        with pytest.warns(DeprecationWarning, match=f"Summary.{old} is deprecated; use "
+                          f"Summary.{new}"):
+            assert getattr(s, old) == getattr(s, new)
+    assert set(s.as_dict()) >= {"zero_frac", "nonfinite_frac", "sat_frac"}
+
+
+def test_summary_and_report_share_the_saturation_and_zero_fields() -> None:
+    """One saturation band and one name: describe() of a layer's activations equals the
+    report's sat_frac and zero_frac."""
+    net = initlab.MLP([16, 16], activation="tanh", init="normal", rng=0)
+    x = np.random.default_rng(1).standard_normal((32, 16))
+    rep = net.probe(x, rng=0)
+    h = np.tanh(np.asarray(x, dtype=np.float32) @ net.weights[0])
+    s = stats.describe(h, bounds=net.activations[0])
+    assert s.sat_frac == rep["sat_frac"][0] and s.zero_frac == rep["zero_frac"][0]
+
+
+def test_histogram_repr_is_short_and_plots() -> None:
+    h = stats.histogram(np.random.default_rng(0).standard_normal(100_000), 200,
+                        range=(-3, 3))
+    text = repr(h)
+    assert text.startswith("Histogram(200 bins on [-3, 3], ") and "array" not in text
+    assert len(text) < 100
+    pytest.importorskip("matplotlib")
+    ax = h.plot()
+    assert len(ax.patches) == 1 and ax.get_ylabel() == "fraction"
+    assert "outside" in ax.texts[0].get_text()
+    from matplotlib.figure import Figure
+
+    given = Figure().subplots()
+    assert h.plot(ax=given) is given

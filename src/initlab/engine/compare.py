@@ -45,7 +45,8 @@ def compare(
     inits : sequence of initializer specs, or mapping of label to spec
         Anything :func:`initlab.get` accepts (names, config dicts, initializer objects,
         callables), or per-layer lists of them, as :class:`~initlab.MLP`'s ``init``. Labels
-        are the names (or ``repr``) unless a mapping gives them.
+        are the names (class names for objects and configs, ``#2``... for repeats) unless a
+        mapping gives them.
     widths : sequence of int
         Layer widths, input first, as in :class:`~initlab.MLP`.
     x : array_like, shape (batch, widths[0])
@@ -128,12 +129,17 @@ def compare(
 
 
 def _label(spec: object) -> str:
+    """A name for an initializer spec: the name string, a config's or an object's class name,
+    a function's name (a mapping given to :func:`compare` sets its own labels)."""
     if isinstance(spec, str):
         return spec
+    if isinstance(spec, (list, tuple)):
+        return "/".join(_label(v) for v in spec)
     if isinstance(spec, Mapping) and "class_name" in spec:
         return str(spec["class_name"])
-    text = repr(spec)
-    return getattr(spec, "__name__", "callable") if text.startswith("<") else text
+    if hasattr(spec, "get_config"):
+        return type(spec).__name__
+    return str(getattr(spec, "__name__", type(spec).__name__))
 
 
 class Comparison:

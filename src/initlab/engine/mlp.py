@@ -9,7 +9,6 @@ passes once and returns a :class:`~initlab.engine.report.Report` of per-layer st
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -148,6 +147,8 @@ class MLP:
     batch_norm : bool, default False
         Batch normalization before each activation: batch statistics, :math:`\gamma = 1`,
         :math:`\beta = 0`, :math:`\epsilon` = ``bn_eps``.
+        A batch of one example is refused (``ValueError`` naming ``x``), as PyTorch's
+        ``BatchNorm1d`` refuses it in training mode: it would normalize to all zeros.
     bn_eps : float, default 1e-5
         The batch-norm :math:`\epsilon`.
     dtype : {float32, float64}, default float32
@@ -386,6 +387,11 @@ class MLP:
         if x.ndim != 2 or x.shape[1] != self._widths[0] or x.shape[0] < 1:
             fail(func, "x", x, f"use a 2-d array of shape (batch, {self._widths[0]}) with "
                  "batch >= 1")
+        if self._batch_norm and x.shape[0] < 2:
+            # as PyTorch's BatchNorm1d in training mode: one example normalizes to all zeros
+            fail(func, "x", x, f"use a batch of at least 2 examples, shape (batch, "
+                 f"{self._widths[0]}): batch norm normalizes over the batch, and a batch of 1 "
+                 "gives all-zero activations", why="has batch 1")
         return np.ascontiguousarray(x, dtype=self._dtype)
 
     def _buffers_for(self, batch: int) -> _Buffers:
@@ -676,8 +682,9 @@ class MLP:
             Source of randomness (SPEC 7), used in order: for each trial, the weights in layer
             order, then the upstream noise.
         progress : bool, optional
-            Show a progress bar on stderr (needs ``tqdm``). Default: only for runs longer than
-            two seconds on a terminal, when tqdm is installed.
+            Show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr
+            elsewhere; needs ``tqdm``). Default: shown once the run has lasted 2 s, when
+            tqdm is installed.
 
         Returns
         -------
@@ -766,13 +773,13 @@ def _as_grad(func: str, value: object, shape: tuple[int, int], dtype: np.dtype[A
 
 
 def _progress(it: range, progress: bool | None, desc: str) -> Iterable[int]:
-    """Wrap ``it`` in a tqdm bar on stderr when tqdm is installed (and wanted)."""
+    """Wrap ``it`` in a ``tqdm.auto`` bar (a widget in Jupyter, text on stderr elsewhere) when
+    tqdm is installed and wanted; by default it appears only once the run has lasted 2 s."""
     if progress is False:
         return it
     try:
         from tqdm.auto import tqdm  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         return it
-    if progress is None:
-        return tqdm(it, desc=desc, file=sys.stderr, disable=None, delay=2.0, leave=False)
-    return tqdm(it, desc=desc, file=sys.stderr, leave=False)
+    delay = 2.0 if progress is None else 0.0
+    return tqdm(it, desc=desc, disable=False, delay=delay, leave=False)  # type: ignore[no-any-return, unused-ignore]
