@@ -396,13 +396,14 @@ def test_trials_without_tqdm(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == ""
 
 
+_BAR_CALLS: list[dict[str, Any]] = []
+
+
 class _FakeBar:
     """Stands in for tqdm.auto: records how the bar was asked for."""
 
-    calls: list[dict[str, Any]] = []
-
     def __init__(self, it: Any, **kwargs: Any) -> None:
-        _FakeBar.calls.append(kwargs)
+        _BAR_CALLS.append(kwargs)
         self.it = it
 
     def __iter__(self) -> Any:
@@ -419,13 +420,13 @@ def test_trials_progress_uses_tqdm_auto_and_is_on_by_default(
     fake = types.ModuleType("tqdm.auto")
     fake.tqdm = _FakeBar  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
-    _FakeBar.calls = []
+    _BAR_CALLS.clear()
     MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=progress)
-    assert len(_FakeBar.calls) == 1
-    assert _FakeBar.calls[0]["disable"] is False and _FakeBar.calls[0]["delay"] == delay
-    _FakeBar.calls = []
+    assert len(_BAR_CALLS) == 1
+    assert _BAR_CALLS[0]["disable"] is False and _BAR_CALLS[0]["delay"] == delay
+    _BAR_CALLS.clear()
     MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=False)
-    assert _FakeBar.calls == []
+    assert _BAR_CALLS == []
 
 
 # --------------------------------------------------------------------------------------------

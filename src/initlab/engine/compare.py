@@ -92,11 +92,11 @@ def compare(
     >>> x = np.random.default_rng(0).standard_normal((64, 128), dtype=np.float32)
     >>> c = initlab.compare(["lecun_normal", "normal"], [128] * 6, x, rng=0)
     >>> print(c.table(layers=[1, 5]))
-            init  layer  act std  (pred)  Var dL/dh_in     (pred)
-    lecun_normal      1   0.6306  0.6278        0.4134     0.4255
-    lecun_normal      5   0.4461  0.4535        0.6466     0.6551
-          normal      1   0.9995  0.9995         0.000  5.960e-04
-          normal      5   0.9995  0.9995     2.286e-07  1.932e-07
+            init  layer  act std  (pred)  Var dL/dh_in  (pred)
+    lecun_normal      1   0.6239  0.6244        0.1316  0.1342
+    lecun_normal      5    0.315  0.3186        0.8072  0.8002
+          normal      1   0.9639  0.9639     1.172e+04    9170
+          normal      5   0.9627  0.9624         6.281   6.249
     >>> [v.kind for v in c.verdicts().values()]
     ['healthy', 'saturating']
     """
