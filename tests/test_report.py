@@ -444,6 +444,7 @@ def _section4_reports(sigma_w: float, sigma_b: float) -> list[Report]:
     return reports
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(SECTION4))
 def test_reports_match_mean_field_within_the_section4_bands(case: str) -> None:
     """Acceptance (issue 4): the report's predicted per-layer second moments against the
