@@ -4,9 +4,9 @@ evaluation of an activation on them."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,7 @@ PIECES = 8  # pieces of 3 std each between the cuts
 ANCHOR = 6.0  # extra cuts at 0, +-6, +-12, +-24, ...: the activations' singularities are near 0
 
 
-@functools.cache
+@cache
 def legendre(n: int) -> tuple[Array, Array]:
     x, w = np.polynomial.legendre.leggauss(n)
     return x, w

@@ -110,14 +110,7 @@ def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, Array | None]]
         elif pred is not None:
             missing = True
     if drawn:
-        ax.set_yscale("log")
-        handles, labels = ax.get_legend_handles_labels()
-        if predicted:
-            from matplotlib.lines import Line2D
-
-            handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
-            labels.append("mean-field prediction")
-        ax.legend(handles, labels, fontsize=7)
+        _log_legend(ax, "mean-field prediction" if predicted else "")
     if missing and note:
         ax.text(0.02, 0.02, note, transform=ax.transAxes, fontsize=7, color="0.35",
                 va="bottom")
@@ -129,6 +122,18 @@ def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, Array | None]]
     ax.set_xlabel("layer")
     ax.set_ylabel(ylabel)
     ax.grid(True, which="major", alpha=0.3)
+
+
+def _log_legend(ax: Axes, dashed: str) -> None:
+    """Log y-axis and a legend, with a grey dashed entry named ``dashed`` (if any)."""
+    ax.set_yscale("log")
+    handles, labels = ax.get_legend_handles_labels()
+    if dashed:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
+        labels.append(dashed)
+    ax.legend(handles, labels, fontsize=7)
 
 
 def plot_report(
@@ -340,10 +345,10 @@ def plot_histogram(histogram: Histogram, *, ax: Axes | None = None) -> Axes:
 def plot_comparison(
     comparison: Comparison,
     *,
-    path: str | None = None,
-    title: str | None = None,
-    figsize: tuple[float, float] | None = None,
     ax: Axes | Sequence[Axes] | None = None,
+    title: str | None = None,
+    path: str | None = None,
+    figsize: tuple[float, float] | None = None,
 ) -> Figure:
     r"""Several initializations of one network: std and gradient variance against depth.
 
@@ -351,14 +356,14 @@ def plot_comparison(
     ----------
     comparison : Comparison
         From :func:`initlab.compare`.
+    ax : matplotlib Axes or pair of Axes, optional
+        Draw into existing axes: a pair gets the two panels, one Axes the activation std only.
     path : str, optional
         Save the figure there as well.
     title : str, optional
         Figure title.
     figsize : (float, float), optional
         Size in inches.
-    ax : matplotlib Axes or pair of Axes, optional
-        Draw into existing axes: a pair gets the two panels, one Axes the activation std only.
 
     Returns
     -------
@@ -492,14 +497,7 @@ def plot_trials(
                     predicted = True
                 drawn = True
         if drawn:
-            ax.set_yscale("log")
-            handles, labels = ax.get_legend_handles_labels()
-            if predicted:
-                from matplotlib.lines import Line2D
-
-                handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
-                labels.append("mean-field prediction (mean over draws)")
-            ax.legend(handles, labels, fontsize=7)
+            _log_legend(ax, "mean-field prediction (mean over draws)" if predicted else "")
         ax.set_xlabel("layer")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
