@@ -206,9 +206,9 @@ class Histogram:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from . import plotting
+        from .plotting import plot_histogram
 
-        return plotting.plot_histogram(self, ax=ax)
+        return plot_histogram(self, ax=ax)
 
 
 # --------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import theory
 from ..activations import Activation, activation
+from ..theory import Prediction, propagate
 from .columns import PREDICTED
 
 Array = NDArray[Any]
@@ -28,7 +28,7 @@ def resolve_activations(meta: Mapping[str, Any]) -> tuple[Activation, ...] | Non
 
 
 def predict_columns(meta: Mapping[str, Any], activations: Sequence[Activation] | None
-            ) -> tuple[theory.Prediction | None, dict[str, Array], str]:
+            ) -> tuple[Prediction | None, dict[str, Array], str]:
     """``(prediction, columns, note)``: the prediction (None when there is none), the
     predicted columns keyed by their names (:data:`~initlab.engine.columns.PREDICTED`
     order), and the reason when the quadratures failed (else ``""``)."""
@@ -42,7 +42,7 @@ def predict_columns(meta: Mapping[str, Any], activations: Sequence[Activation] |
                   zip(mf["bias_mean"], mf["bias_var"], strict=True)]
         grad = float(mf["upstream_second_moment"]) if mf.get("gradients") else math.nan
         with np.errstate(all="ignore"):
-            pred = theory.propagate(
+            pred = propagate(
                 widths, list(activations), sw2, biases, batch_norm=bool(meta.get("batch_norm")),
                 x_second_moment=float(mf["x_second_moment"]), grad_second_moment=grad,
                 batch=int(meta["batch"]))

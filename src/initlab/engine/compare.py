@@ -309,6 +309,6 @@ class Comparison:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from .. import plotting
+        from ..plotting import plot_comparison
 
-        return plotting.plot_comparison(self, path=path, ax=ax, **kwargs)
+        return plot_comparison(self, path=path, ax=ax, **kwargs)

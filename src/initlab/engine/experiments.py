@@ -241,13 +241,13 @@ def run_demo(
             fail(func, "keys", k, "use keys among " + ", ".join(EXPERIMENTS))
     seed = check_int(func, "seed", seed, minimum=0)
     blog_batch = None if batch is None else check_int(func, "batch", batch, minimum=1)
-    plotting: Any = None
+    figures = False
     if out is not None:
         try:
-            from .. import plotting as plotting_module
+            from ..plotting import require
 
-            plotting_module.require()
-            plotting = plotting_module
+            require()
+            figures = True
             os.makedirs(out, exist_ok=True)
         except ImportError as exc:
             print(f"note: {exc}; no figures written", file=stream)
@@ -268,11 +268,10 @@ def run_demo(
         table = report.table(cols, layers=_rows_for(exp, report), predictions=False)
         print("\n".join("    " + line for line in table.splitlines()), file=stream)
         print(f"    verdict: {v.message}", file=stream)
-        if plotting is not None:
+        if figures:
             assert out is not None
             path = os.path.join(os.fspath(out), f"{exp.key}.png")
-            fig = plotting.plot_report(report, path=path)
-            del fig
+            report.plot(path)
             print(f"    figure: {path}", file=stream)
         print(file=stream)
         results.append((exp, report, v))

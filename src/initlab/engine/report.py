@@ -24,7 +24,6 @@ from .._format import align, cell, html_table
 from .._json import decode_float, jsonable
 from .._validate import check_bool, check_real, fail
 from ..stats import Histogram
-from . import verdicts
 from ._predict import predict_columns, resolve_activations
 from .columns import (
     COLUMNS,
@@ -34,6 +33,7 @@ from .columns import (
     PREDICTED,
     PREDICTED_DESCRIPTIONS,
 )
+from .verdicts import verdict as judge
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -685,7 +685,7 @@ class Report:
 
         See :func:`initlab.engine.verdict` (module :mod:`initlab.engine.verdicts`).
         """
-        return verdicts.verdict(self)
+        return judge(self)
 
     def plot(self, path: str | None = None, *, ax: Any = None, **kwargs: Any) -> Figure:
         """Per-layer histograms and std / gradient variance against depth (matplotlib).
@@ -711,9 +711,9 @@ class Report:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from .. import plotting
+        from ..plotting import plot_report
 
-        return plotting.plot_report(self, path=path, ax=ax, **kwargs)
+        return plot_report(self, path=path, ax=ax, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -976,6 +976,6 @@ class Trials:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from .. import plotting
+        from ..plotting import plot_trials
 
-        return plotting.plot_trials(self, path=path, **kwargs)
+        return plot_trials(self, path=path, **kwargs)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import theory
 from .._format import number
 from .._validate import check_real, fail
+from ..theory import chi1, fixed_point
 
 if TYPE_CHECKING:  # pragma: no cover
     from .report import Report
@@ -306,9 +306,9 @@ class _MeanFieldNote:
         q1 = float(sw2[0] * float(mf["x_second_moment"]) + b2[0])
         q0 = q1 if math.isfinite(q1) and q1 > 0 else 1.0
         try:
-            qs = theory.fixed_point(acts[0], sw, sb, q0=q0)
-            chi_q0 = theory.chi1(acts[0], sw, sb, q=q0)
-            chi = theory.chi1(acts[0], sw, sb, q=qs) if math.isfinite(qs) else chi_q0
+            qs = fixed_point(acts[0], sw, sb, q0=q0)
+            chi_q0 = chi1(acts[0], sw, sb, q=q0)
+            chi = chi1(acts[0], sw, sb, q=qs) if math.isfinite(qs) else chi_q0
         except (ArithmeticError, TypeError, ValueError):
             return
         self.q_star, self.chi1, self.q1 = qs, chi, q0
