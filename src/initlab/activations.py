@@ -19,7 +19,7 @@ from scipy import special
 
 from ._validate import check_real, fail, is_real
 
-__all__ = ["ACTIVATIONS", "Activation", "activation"]
+__all__ = ["ACTIVATIONS", "ALIASES", "Activation", "activation"]
 
 Array = NDArray[Any]
 Fn = Callable[[Array], Array]
