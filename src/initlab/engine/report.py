@@ -2,8 +2,9 @@ r"""Per-layer measurements of a probe, and their spread over independent weight 
 
 A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
 per-layer histograms and metadata. A probe's report also carries the mean-field prediction of
-its measurements (:data:`PREDICTED`, computed by :mod:`initlab.theory` from the network's
-realized weights when first looked at). Extra columns can be attached with
+its measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from
+the network's realized weights and attached: a report is data plus formatting (the verdict is
+:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached with
 :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
 :meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
 reports of independent draws and gives each statistic's mean and confidence interval.
@@ -129,7 +130,14 @@ class Report:
         ``first_nonfinite_layer``, ``first_nonfinite_grad_layer``, ``mean_field`` (the inputs
         of the prediction, see Notes), and an optional ``title``.
     predictions : mapping of str to str, optional
-        Measured column -> the extra column that predicts it.
+        Measured column -> the column (given in ``columns``) that predicts it.
+    descriptions : mapping of str to str, optional
+        What the extra columns hold (:meth:`describe_columns`).
+    prediction : initlab.theory.Prediction, optional
+        The mean-field prediction behind the predicted columns (:attr:`prediction`).
+    activations : sequence of Activation, optional
+        The layers' activations (:attr:`activations`; the verdict's mean-field clause uses
+        them).
 
     Notes
     -----
@@ -145,11 +153,11 @@ class Report:
     ``sigma_w`` :math:`= \sqrt{n_{l-1}\,\overline{W^2}}`, the mean and variance of its biases
     (``bias_mean``, ``bias_var``), the input's second moment ``x_second_moment``
     :math:`\overline{x^2}` and the upstream gradient's ``upstream_second_moment``
-    :math:`\overline{G^2}`; the weight gradients are summed over ``batch`` examples. Recording
-    these costs the probe nothing measurable; the quadratures run once, when a predicted
-    column, :attr:`columns`, :attr:`predictions`, :attr:`prediction`, :attr:`meta` or a
-    format (table, records, JSON, HTML, plot, verdict) is first asked for (a few milliseconds
-    for 100 layers). Not predicted (nan, shown as ``-``; the reason is in
+    :math:`\overline{G^2}`; the weight gradients are summed over ``batch`` examples. The probe
+    runs the quadratures once (:func:`initlab.theory.propagate`, a few milliseconds for 100
+    layers) and passes the columns, the :class:`~initlab.theory.Prediction` and the
+    activations to the constructor (``predictions``, ``descriptions``, ``prediction``,
+    ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the reason is in
     ``meta['mean_field']['note']``): the gradients with batch norm (it couples the examples
     of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
     is then not zero-mean noise independent of the forward pass). A network whose weights do
