@@ -1,11 +1,11 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
-A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
-per-layer histograms and metadata. A probe's report also carries the mean-field prediction of
-its measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from
-the network's realized weights and attached: a report is data plus formatting (the verdict is
-:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached with
-:meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
+A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus per-
+layer histograms and metadata. A probe's report also carries the mean-field prediction of its
+measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from the
+network's realized weights and attached: a report is data plus formatting (the verdict is
+:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached
+with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
 :meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
 reports of independent draws and gives each statistic's mean and confidence interval.
 """
@@ -157,9 +157,9 @@ class Report:
     runs the quadratures once (:func:`initlab.theory.propagate`, a few milliseconds for 100
     layers) and passes the columns, the :class:`~initlab.theory.Prediction` and the
     activations to the constructor (``predictions``, ``descriptions``, ``prediction``,
-    ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the reason is in
-    ``meta['mean_field']['note']``): the gradients with batch norm (it couples the examples
-    of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
+    ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the
+    reason is in ``meta['mean_field']['note']``): the gradients with batch norm (it couples
+    the examples of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
     is then not zero-mean noise independent of the forward pass). A network whose weights do
     not have zero mean (e.g. ``init='ones'``) gets no predicted columns at all
     (``meta['mean_field']['predicted']`` is false). With batch norm the forward
