@@ -1,7 +1,7 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
-A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus per-
-layer histograms and metadata. A probe's report also carries the mean-field prediction of its
+A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
+per-layer histograms and metadata. A probe's report also carries the mean-field prediction of its
 measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from the
 network's realized weights and attached: a report is data plus formatting (the verdict is
 :mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached
@@ -159,8 +159,8 @@ class Report:
     activations to the constructor (``predictions``, ``descriptions``, ``prediction``,
     ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the
     reason is in ``meta['mean_field']['note']``): the gradients with batch norm (it couples
-    the examples of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
-    is then not zero-mean noise independent of the forward pass). A network whose weights do
+    the examples of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the
+    upstream gradient is then not zero-mean noise independent of the forward pass). A network whose weights do
     not have zero mean (e.g. ``init='ones'``) gets no predicted columns at all
     (``meta['mean_field']['predicted']`` is false). With batch norm the forward
     columns are predicted after normalization: :math:`\phi` of :math:`\mathcal{N}(0, 1)`
