@@ -160,9 +160,9 @@ class Report:
     ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the
     reason is in ``meta['mean_field']['note']``): the gradients with batch norm (it couples
     the examples of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the
-    upstream gradient is then not zero-mean noise independent of the forward pass). A network whose weights do
-    not have zero mean (e.g. ``init='ones'``) gets no predicted columns at all
-    (``meta['mean_field']['predicted']`` is false). With batch norm the forward
+    upstream gradient is then not zero-mean noise independent of the forward pass). A network
+    whose weights do not have zero mean (e.g. ``init='ones'``) gets no predicted columns at
+    all (``meta['mean_field']['predicted']`` is false). With batch norm the forward
     columns are predicted after normalization: :math:`\phi` of :math:`\mathcal{N}(0, 1)`
     (:math:`\varepsilon` neglected). A report rebuilt by :meth:`from_json` keeps the predicted
     columns.
