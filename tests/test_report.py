@@ -323,6 +323,8 @@ def test_prediction_is_the_theory_of_the_probed_network() -> None:
 def test_probe_attaches_the_prediction_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """MLP.probe computes the prediction (one theory.propagate) and attaches it; the report
     never computes it again (it is data)."""
+    from initlab.engine import _predict
+
     calls = []
     real = theory.propagate
 
@@ -330,7 +332,7 @@ def test_probe_attaches_the_prediction_once(monkeypatch: pytest.MonkeyPatch) -> 
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(theory, "propagate", counting)
+    monkeypatch.setattr(_predict, "propagate", counting)
     net = initlab.MLP([16, 16, 16], activation="tanh", rng=0)
     rep = net.probe(np.ones((4, 16)), rng=0)
     assert calls == [1]

@@ -466,6 +466,7 @@ def test_predict_matches_simulated_tanh_networks(case: str) -> None:
     assert p.q[0] == pytest.approx(sigma_w**2 + sigma_b**2, rel=1e-14)
 
 
+@pytest.mark.slow
 def test_simulation_check_detects_a_wrong_prediction() -> None:
     """The same bands reject a prediction made for a 5 % larger gain, or for x0.8 gradients."""
     wrong = theory.predict([WIDTH] * (DEPTH + 1), "tanh", sigma_w=5 / 3 * 1.05)
