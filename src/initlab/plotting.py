@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from .engine.compare import Comparison
+    from .engine.comparison import Comparison
     from .engine.report import Report, Trials
     from .stats import Histogram
 

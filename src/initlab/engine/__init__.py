@@ -13,7 +13,7 @@
   ``initlab demo``.
 
 The modules depend on each other in one direction (``docs/architecture.md``): ``columns`` <-
-``verdicts`` <- ``report`` <- ``_recorders`` <- ``mlp`` <- ``experiments``, ``compare``.
+``verdicts`` <- ``report`` <- ``_recorders`` <- ``mlp`` <- ``experiments``, ``comparison``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from __future__ import annotations
 from .columns import COLUMNS as COLUMNS
 from .columns import DESCRIPTIONS as DESCRIPTIONS
 from .columns import PREDICTED as PREDICTED
-from .compare import Comparison as Comparison
-from .compare import compare as compare
+from .comparison import Comparison as Comparison
+from .comparison import compare as compare
 from .experiments import EXPERIMENTS as EXPERIMENTS
 from .experiments import Experiment as Experiment
 from .experiments import run_demo as run_demo
