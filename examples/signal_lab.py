@@ -131,6 +131,20 @@ he.add_column("zero_half", np.full(he.depth, 0.5), predicts="zero_frac")
 print(he.table(["layer", "zero_frac"], layers=[1, 5, 9]))
 
 # %% [markdown]
+# ## Several initializations side by side
+#
+# `initlab.compare` probes one architecture under each initialization, on the same input: one
+# table row per initialization and layer, and `plot()` overlays them (predictions dashed).
+
+# %%
+comparison = initlab.compare({"Xavier": "xavier_normal", "He": "he_normal"}, widths, x,
+                             activation="relu", rng=10)
+print(comparison.table(layers=[1, 9]))
+if HAVE_MPL:
+    fig = comparison.plot()
+    fig  # noqa: B018
+
+# %% [markdown]
 # ## Overflow is a result
 #
 # 100 linear layers of width 256 with N(0, 1) weights: the std grows x16 per layer and float32

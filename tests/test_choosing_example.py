@@ -15,6 +15,7 @@ SCRIPT = ROOT / "examples" / "choosing_init.py"
 FIGURES = ("choosing_depth.png", "choosing_phase.png", "choosing_predicted_vs_measured.png")
 
 
+@pytest.mark.slow
 def test_choosing_example_writes_its_figures(tmp_path: Any) -> None:
     pytest.importorskip("matplotlib")
     env = dict(os.environ, MPLBACKEND="Agg")

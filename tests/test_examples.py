@@ -15,6 +15,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SCRIPTS = [EXAMPLES / "signal_lab.py"]      # the signal-lab notebooks (percent format)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
 def test_example_runs_headless(script: Path, tmp_path: Any) -> None:
     env = dict(os.environ, MPLBACKEND="Agg")
@@ -23,7 +24,9 @@ def test_example_runs_headless(script: Path, tmp_path: Any) -> None:
     out = subprocess.run([sys.executable, "-W", "error", str(script)], capture_output=True,
                          text=True, cwd=tmp_path, env=env, timeout=300, check=False)
     assert out.returncode == 0, out.stderr
-    assert out.stderr == ""
+    # nothing on stderr but, on a slow machine, the trials' progress bar (tqdm, after 2 s)
+    rest = re.sub(r"initlab trials:[^\r\n]*", "", out.stderr)
+    assert rest.strip() == "", out.stderr
     assert "first non-finite layer: 32" in out.stdout
     assert out.stdout.count("verdict:") >= 2
     assert list(tmp_path.iterdir()) == []          # writes nothing

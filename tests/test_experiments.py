@@ -26,7 +26,8 @@ from initlab import theory
 from initlab.engine import EXPERIMENTS, Report, run_demo, verdict
 from initlab.engine.experiments import BLOG9
 
-SEEDS = range(5)
+# seed 0 in the fast set, the other seeds behind the slow marker (same thresholds)
+SEEDS = [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 5))]
 _CACHE: dict[tuple[str, int], Report] = {}
 
 
@@ -339,6 +340,7 @@ def test_verdict_arguments() -> None:
 # the demo
 
 
+@pytest.mark.slow
 def test_demo_prints_a_table_and_a_verdict_for_each_experiment(tmp_path: Any) -> None:
     out = io.StringIO()
     results = run_demo(seed=0, file=out)
@@ -354,6 +356,7 @@ def test_demo_prints_a_table_and_a_verdict_for_each_experiment(tmp_path: Any) ->
     assert "figures: initlab demo --out DIR" in text
 
 
+@pytest.mark.slow
 def test_demo_writes_figures(tmp_path: Any) -> None:
     pytest.importorskip("matplotlib")
     out = io.StringIO()

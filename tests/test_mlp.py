@@ -21,12 +21,14 @@ import pytest
 
 import initlab
 from initlab import MLP
-from initlab.engine.mlp import _kernel_kind
+from initlab.engine._kernels import kernel_kind
 
 ACTIVATIONS = ["linear", "tanh", "sigmoid", "relu", "leaky_relu(0.2)", "elu(0.7)", "selu",
                "gelu", "silu", "softplus", "mish"]
 KINKED = ("relu", "leaky_relu", "elu", "selu")
 BIAS_INIT = {"class_name": "Normal", "config": {"std": 0.5}}
+# seed 0 in the fast set, the others behind the slow marker (same assertions)
+FIVE_SEEDS = [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 5))]
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,7 +143,7 @@ def test_gradients_without_batch_norm_share_du_and_dz() -> None:
 @pytest.mark.parametrize("name", ["linear", "tanh", "relu", "sigmoid"])
 def test_fast_kernels_equal_the_activation_functions(name: str) -> None:
     act = initlab.activation(name)
-    assert _kernel_kind(act) == name
+    assert kernel_kind(act) == name
     for dtype in (np.float32, np.float64):
         net = MLP([16, 16], activation=name, init="orthogonal", dtype=dtype, rng=0)
         x = np.random.default_rng(0).standard_normal((8, 16)).astype(dtype) * 3
@@ -153,7 +155,7 @@ def test_fast_kernels_equal_the_activation_functions(name: str) -> None:
 
 def test_user_activation_named_tanh_is_not_the_fast_kernel() -> None:
     fake = initlab.Activation("tanh", f=np.sin, df=np.cos)
-    assert _kernel_kind(fake) == "input"
+    assert kernel_kind(fake) == "input"
     net = MLP([4, 4], activation=fake, init="ones", dtype=np.float64)
     np.testing.assert_allclose(net.forward(np.ones((1, 4))), np.sin(4.0) * np.ones((1, 4)))
 
@@ -278,7 +280,7 @@ def test_upstream_gradient_kinds() -> None:
 # overflow is a result
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", FIVE_SEEDS)
 def test_float32_linear_stack_first_overflows_at_layer_32(seed: int) -> None:
     """theory.md E7: N(0, 1) weights, width 256, batch 16 -> first inf/nan at layer 32."""
     gen = np.random.default_rng(seed)
@@ -295,7 +297,7 @@ def test_float32_linear_stack_first_overflows_at_layer_32(seed: int) -> None:
     assert rep.first_nonfinite_grad_layer is not None
 
 
-@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("seed", FIVE_SEEDS)
 def test_float32_relu_stack_first_overflows_at_layer_36_or_37(seed: int) -> None:
     """theory.md E7 (relu, N(0, 1)): x sqrt(128) per layer, first inf at layer 36-37."""
     gen = np.random.default_rng(seed)
@@ -319,7 +321,7 @@ def test_float64_statistics_survive_overflowing_squares() -> None:
     assert np.all(np.isinf(rep["dw_var"][:5]))     # a variance beyond 1.8e308 is inf
 
 
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in (1, 2))])
 def test_float64_linear_stack_first_overflows_at_layer_255_or_256(seed: int) -> None:
     gen = np.random.default_rng(seed)
     x = gen.standard_normal((16, 256))
@@ -396,8 +398,79 @@ def test_trials_without_tqdm(monkeypatch: pytest.MonkeyPatch,
     assert capsys.readouterr().err == ""
 
 
+_BAR_CALLS: list[dict[str, Any]] = []
+
+
+class _FakeBar:
+    """Stands in for tqdm.auto: records how the bar was asked for."""
+
+    def __init__(self, it: Any, **kwargs: Any) -> None:
+        _BAR_CALLS.append(kwargs)
+        self.it = it
+
+    def __iter__(self) -> Any:
+        return iter(self.it)
+
+
+@pytest.mark.parametrize("progress, delay", [(None, 2.0), (True, 0.0)])
+def test_trials_progress_uses_tqdm_auto_and_is_on_by_default(
+        monkeypatch: pytest.MonkeyPatch, progress: bool | None, delay: float) -> None:
+    """tqdm.auto (a widget in Jupyter, where stderr is no terminal), enabled by default: shown
+    once the run has lasted 2 s; progress=False asks for no bar at all."""
+    import types
+
+    fake = types.ModuleType("tqdm.auto")
+    fake.tqdm = _FakeBar  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "tqdm.auto", fake)
+    _BAR_CALLS.clear()
+    MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=progress)
+    assert len(_BAR_CALLS) == 1
+    assert _BAR_CALLS[0]["disable"] is False and _BAR_CALLS[0]["delay"] == delay
+    _BAR_CALLS.clear()
+    MLP([8, 8], rng=0).trials(np.ones((4, 8)), 2, rng=0, progress=False)
+    assert _BAR_CALLS == []
+
+
 # --------------------------------------------------------------------------------------------
 # configuration and validation
+
+
+def test_per_layer_activation_tuple_equals_single_activation_layers() -> None:
+    """MLP takes per-layer activations as theory.predict does (a tuple or a list), and the
+    network equals two one-layer networks of those activations with the same weights."""
+    x = np.random.default_rng(0).standard_normal((5, 4))
+    net = MLP([4, 4, 4], activation=("tanh", "relu"), init="xavier_normal",
+              dtype=np.float64, rng=0)
+    assert [a.name for a in net.activations] == ["tanh", "relu"]
+    as_list = MLP([4, 4, 4], activation=["tanh", "relu"], dtype=np.float64, rng=0)
+    assert [a.spec for a in as_list.activations] == [a.spec for a in net.activations]
+    first = MLP([4, 4], activation="tanh", init="zeros", dtype=np.float64)
+    second = MLP([4, 4], activation="relu", init="zeros", dtype=np.float64)
+    first.weights[0][...] = net.weights[0]
+    second.weights[0][...] = net.weights[1]
+    np.testing.assert_array_equal(net.forward(x), second.forward(first.forward(x)))
+    # the same spelling gives theory.predict's per-layer activations
+    pred = initlab.theory.predict([4, 4, 4], ("tanh", "relu"), "xavier_normal")
+    assert pred.activations == tuple(a.spec for a in net.activations)
+    # a (f, df) pair is one activation, not two layers
+    pair = (np.tanh, lambda u: 1 - np.tanh(u) ** 2)
+    assert MLP([4, 4, 4], activation=pair, rng=0).activations[1].name == "custom"
+
+
+@pytest.mark.parametrize("call", [
+    lambda net: net.forward(np.ones((1, 4))),
+    lambda net: net.probe(np.ones((1, 4)), rng=0),
+    lambda net: net.trials(np.ones((1, 4)), 2, rng=0),
+], ids=["forward", "probe", "trials"])
+def test_batch_norm_refuses_a_batch_of_one(call: Any) -> None:
+    """PyTorch's BatchNorm1d refuses one example in training mode ("Expected more than 1 value
+    per channel"); initlab too, naming x, instead of all-zero activations."""
+    net = MLP([4, 4, 4], activation="relu", batch_norm=True, rng=0)
+    with pytest.raises(ValueError, match=r"MLP\.\w+: x=.*has batch 1.*at least 2 examples"):
+        call(net)
+    assert MLP([4, 4], batch_norm=False, rng=0).probe(np.ones((1, 4)), rng=0).depth == 1
+    assert net.probe(np.ones((2, 4)), rng=0).depth == 2
+
 
 
 def test_per_layer_lists_and_attributes() -> None:

@@ -320,24 +320,26 @@ def test_prediction_is_the_theory_of_the_probed_network() -> None:
                   + np.var(net.biases[0])), rel=1e-12)
 
 
-def test_prediction_is_computed_when_first_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_probe_attaches_the_prediction_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MLP.probe computes the prediction (one theory.propagate) and attaches it; the report
+    never computes it again (it is data)."""
+    from initlab.engine import _predict
+
     calls = []
-    real = theory._propagate
+    real = theory.propagate
 
-    def counting(*args: Any) -> Any:
+    def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        return real(*args)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(theory, "_propagate", counting)
+    monkeypatch.setattr(_predict, "propagate", counting)
     net = initlab.MLP([16, 16, 16], activation="tanh", rng=0)
     rep = net.probe(np.ones((4, 16)), rng=0)
-    assert calls == []                         # probe does no quadrature
-    assert rep["act_std"].shape == (2,) and rep.first_nonfinite_layer is None
-    assert calls == []                         # neither do the measured columns
-    before = rep["act_std_pred"].copy()
     assert calls == [1]
+    before = rep["act_std_pred"].copy()
     assert rep.table() and rep.to_json() and rep.columns and rep.prediction is not None
-    assert calls == [1]                        # once
+    rep.verdict()
+    assert calls == [1]                        # formatting and judging compute nothing
     # what the probe saw is kept: later edits of the network do not change its prediction
     rep2 = net.probe(np.ones((4, 16)), rng=0)
     net.weights[0][...] *= 3
@@ -444,6 +446,7 @@ def _section4_reports(sigma_w: float, sigma_b: float) -> list[Report]:
     return reports
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(SECTION4))
 def test_reports_match_mean_field_within_the_section4_bands(case: str) -> None:
     """Acceptance (issue 4): the report's predicted per-layer second moments against the
@@ -477,3 +480,116 @@ def test_reports_match_mean_field_within_the_section4_bands(case: str) -> None:
     for name in ("dh_in_var", "dw_var"):
         logs = np.log([rep[name] / rep[f"{name}_pred"] for rep in reports])
         assert np.all(np.abs(np.median(logs, axis=0)) <= grad_band), (name, logs)
+
+
+# --------------------------------------------------------------------------------------------
+# bad JSON, notebook surface
+
+
+@pytest.mark.parametrize("text, exc, words", [
+    ("garbage", ValueError, "not invalid JSON"),
+    ("", ValueError, "Report.to_json()"),
+    ('{"meta": {}}', ValueError, "'columns'"),
+    ("[1, 2]", ValueError, "Report.to_dict()"),
+    ('{"meta": {}, "columns": {"act_std": [1.0]}, "histograms": {}}', ValueError,
+     "not a report's dict"),
+    (3, TypeError, "text=3"),
+], ids=["garbage", "empty", "missing-part", "list", "no-layer", "int"])
+def test_from_json_says_what_was_expected(text: Any, exc: type[Exception], words: str) -> None:
+    with pytest.raises(exc) as info:
+        Report.from_json(text)
+    message = str(info.value)
+    assert message.startswith("Report.from_"), message
+    assert words in message
+    assert not isinstance(info.value, json.JSONDecodeError)
+
+
+def test_plot_into_given_axes(report: Report) -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    ax = fig.subplots()
+    assert report.plot(ax=ax) is fig
+    assert len(fig.axes) == 1                              # no histograms
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["activation std", "Var dL/dh_in"]
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2                                # both predictions
+    fig2 = Figure()
+    pair = fig2.subplots(1, 2)
+    assert report.plot(ax=pair) is fig2 and len(fig2.axes) == 2
+    assert pair[0].get_ylabel() == "std" and pair[1].get_ylabel() == "variance"
+    with pytest.raises(ValueError, match="ax="):
+        report.plot(ax=list(Figure().subplots(1, 3)))
+
+
+def test_trials_table_prints_plain_layer_numbers() -> None:
+    t = initlab.MLP([8, 8, 8], rng=0).trials(np.ones((4, 8)), 3, rng=0)
+    lines = t.table(["layer", "fan_out", "act_std"]).splitlines()
+    assert lines[0].split()[:2] == ["layer", "fan_out"]
+    assert [line.split()[:2] for line in lines[1:]] == [["1", "8"], ["2", "8"]]
+    assert "[" not in " ".join(line.split()[1] for line in lines[1:])
+
+
+# --------------------------------------------------------------------------------------------
+# compare
+
+
+def test_compare_has_a_row_per_init_and_layer_and_equals_the_probes() -> None:
+    x = np.random.default_rng(0).standard_normal((16, 32), dtype=np.float32)
+    inits = ["he_normal", initlab.XavierNormal(), {"class_name": "Normal", "config": {}}]
+    c = initlab.compare(inits, [32, 32, 32, 32], x, activation="relu", rng=7)
+    assert c.labels == ("he_normal", "GlorotNormal", "Normal") and c.depth == 3
+    # the same draws as probing each network with one generator, in order
+    gen = np.random.default_rng(7)
+    for label, spec in zip(c.labels, inits, strict=True):
+        net = initlab.MLP([32, 32, 32, 32], activation="relu", init=spec, rng=gen)
+        direct = net.probe(x, rng=gen)
+        for name in ("act_std", "dh_in_var", "act_std_pred"):
+            np.testing.assert_array_equal(c[label][name], direct[name])
+    lines = c.table().splitlines()
+    assert lines[0].split() == ["init", "layer", "act", "std", "(pred)", "Var", "dL/dh_in",
+                                "(pred)"]
+    body = [line.split() for line in lines[1:]]
+    assert len(body) == 3 * 3
+    assert [(row[0], row[1]) for row in body[:3]] == [("he_normal", "1"), ("he_normal", "2"),
+                                                      ("he_normal", "3")]
+    assert len(c.to_records()) == 9 and c.to_records()[3]["init"] == "GlorotNormal"
+    data = json.loads(c.to_json())
+    assert list(data) == list(c.labels)
+    assert Report.from_dict(data["Normal"]).depth == 3
+    assert "<table" in c._repr_html_() and "Comparison" in repr(c)
+    assert set(c.verdicts()) == set(c.labels)
+    assert c.table(["dw_var"], layers=[2]).count("\n") == 3
+
+
+def test_compare_plot_overlays_the_inits() -> None:
+    pytest.importorskip("matplotlib")
+    c = initlab.compare({"a": "lecun_normal", "b": "normal"}, [16] * 5, np.ones((8, 16)),
+                        rng=0)
+    fig = c.plot()
+    assert len(fig.axes) == 2
+    for ax in fig.axes:
+        solid = [ln for ln in ax.get_lines() if ln.get_linestyle() != "--"]
+        dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+        assert len(solid) == 2 and len(dashed) == 2          # one of each per init
+        for s_line, d_line in zip(solid, dashed, strict=True):
+            assert s_line.get_color() == d_line.get_color()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][:2] == ["a", "b"]
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: initlab.compare("he_normal", [4, 4], np.ones((2, 4))), TypeError, "inits="),
+    (lambda: initlab.compare([], [4, 4], np.ones((2, 4))), ValueError, "inits=[]"),
+    (lambda: initlab.compare(["he"], [4, 4], np.ones((2, 4))), ValueError, "init 'he'"),
+    (lambda: initlab.compare(["he_normal"], [4], np.ones((2, 4))), ValueError, "widths"),
+    (lambda: initlab.compare(["he_normal"], [4, 4], np.ones((2, 3))), ValueError, "x="),
+    (lambda: initlab.compare(["he_normal"], [4, 4], np.ones((2, 4)), rng=-1), ValueError,
+     "rng="),
+], ids=["str", "empty", "bad-init", "widths", "x", "rng"])
+def test_compare_bad_arguments(call: Any, exc: type[Exception], words: str) -> None:
+    with pytest.raises(exc) as info:
+        call()
+    assert str(info.value).startswith("compare"), str(info.value)
+    assert words in str(info.value)

@@ -448,6 +448,7 @@ def _violations(p: theory.Prediction, case: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_predict_matches_simulated_tanh_networks(case: str) -> None:
     """Measured/predicted per-layer mean(z^2) at width 256, depth 50, 20 seeds.
@@ -465,6 +466,7 @@ def test_predict_matches_simulated_tanh_networks(case: str) -> None:
     assert p.q[0] == pytest.approx(sigma_w**2 + sigma_b**2, rel=1e-14)
 
 
+@pytest.mark.slow
 def test_simulation_check_detects_a_wrong_prediction() -> None:
     """The same bands reject a prediction made for a 5 % larger gain, or for x0.8 gradients."""
     wrong = theory.predict([WIDTH] * (DEPTH + 1), "tanh", sigma_w=5 / 3 * 1.05)
@@ -479,3 +481,17 @@ def test_predict_an_overflowing_signal() -> None:
     assert np.isfinite(p.q[:127]).all() and p.q[126] == pytest.approx(256.0**127, rel=1e-12)
     assert p.q[127] > 1e308 and np.isinf(p.q[128]) and np.isnan(p.q[129:]).all()
     assert math.isnan(p.dx)
+
+
+def test_propagate_is_the_recursion_behind_predict() -> None:
+    """predict resolves its arguments and ends in propagate: the same Prediction, bit for
+    bit, from the explicit per-layer moments."""
+    acts = [initlab.activation("tanh"), initlab.activation("relu"), initlab.activation("linear")]
+    p = theory.predict([30, 20, 20, 5], ("tanh", "relu", "linear"), sigma_w=[1.2, 1.4, 1.0],
+                       bias=[0.0, 0.1, 0.0], x_variance=2.0, grad_variance=0.5, batch=7)
+    q = theory.propagate([30, 20, 20, 5], acts, [1.44, 1.4**2, 1.0],
+                         [(0.0, 0.0), (0.0, 0.1**2), (0.0, 0.0)], x_second_moment=2.0,
+                         grad_second_moment=0.5, batch=7)
+    for name in ("q", "h_mean", "h_second_moment", "chi", "dz", "dh", "dw"):
+        np.testing.assert_array_equal(getattr(p, name), getattr(q, name))
+    assert p.dx == q.dx and p.activations == ("tanh", "relu", "linear")

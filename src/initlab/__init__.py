@@ -14,6 +14,7 @@ from .activations import ACTIVATIONS as ACTIVATIONS
 from .activations import Activation as Activation
 from .activations import activation as activation
 from .engine import MLP as MLP
+from .engine import compare as compare
 from .fans import LAYOUTS as LAYOUTS
 from .fans import Fans as Fans
 from .fans import compute_fans as compute_fans
@@ -114,6 +115,7 @@ __all__ = [
     "__version__",
     "activation",
     "calculate_gain",
+    "compare",
     "compute_fans",
     "constant",
     "critical",

@@ -19,7 +19,7 @@ from scipy import special
 
 from ._validate import check_real, fail, is_real
 
-__all__ = ["ACTIVATIONS", "Activation", "activation"]
+__all__ = ["ACTIVATIONS", "ALIASES", "Activation", "activation"]
 
 Array = NDArray[Any]
 Fn = Callable[[Array], Array]
@@ -265,7 +265,8 @@ ACTIVATIONS: dict[str, dict[str, float]] = {
     "mish": {},
 }
 
-_ALIASES = {"identity": "linear", "swish": "silu", "gelu_erf": "gelu"}
+#: Other names :func:`activation` accepts, and the activation each one means.
+ALIASES: dict[str, str] = {"identity": "linear", "swish": "silu", "gelu_erf": "gelu"}
 
 _SPEC_RE = re.compile(r"^\s*([a-z_]+)\s*(?:\((.*)\))?\s*$")
 
@@ -386,7 +387,7 @@ def activation(spec: object, func: str = "activation", **params: float) -> Activ
         fail(func, "activation", spec, accepted, TypeError)
     match = _SPEC_RE.match(spec.lower())
     name = match.group(1) if match else ""
-    name = _ALIASES.get(name, name)
+    name = ALIASES.get(name, name)
     if name not in ACTIVATIONS:
         fail(func, "activation", spec, accepted)
     assert match is not None

@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from numpy.typing import NDArray
 
+from ._quadrature import evaluate, gauss_rule
 from ._validate import check_choice, check_real, fail, is_real
-from .activations import _ALIASES, ACTIVATIONS, Activation
+from .activations import ACTIVATIONS, ALIASES, Activation
 from .activations import activation as _activation
 
 __all__ = ["TORCH_GAIN_NAMES", "calculate_gain", "expect", "gain"]
@@ -134,62 +134,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     fail(func, "nonlinearity", nonlinearity, accepted)
 
 
-
 # --------------------------------------------------------------------------------------------
-# Gaussian expectations: split Gauss-Legendre quadrature
-
-_NODES = 96  # Gauss-Legendre nodes per piece
-_REACH = 12.0  # the line is cut at mean +- 12 std: the rest has mass 3.6e-33
-_PIECES = 8  # pieces of 3 std each between the cuts
-_ANCHOR = 6.0  # extra cuts at 0, +-6, +-12, +-24, ...: the activations' singularities are near 0
-
-
-@functools.cache
-def _legendre(n: int) -> tuple[Array, Array]:
-    x, w = np.polynomial.legendre.leggauss(n)
-    return x, w
-
-
-def gauss_rule(mean: npt.ArrayLike, std: float, kinks: Sequence[float] = (),
-               n: int = _NODES) -> tuple[Array, Array]:
-    r"""Nodes and weights with :math:`E f(m_i + sZ) \approx \sum_j w_{ij} f(x_{ij})` (private).
-
-    One row per mean :math:`m_i`, all with the same ``std`` :math:`s > 0`. The interval
-    :math:`m_i \pm 12 s` is cut into 3-std pieces, at ``kinks``, and at 0, :math:`\pm 6`,
-    :math:`\pm 12`, :math:`\pm 24`, ... (so that no piece longer than 6 touches the complex
-    singularities of tanh, sigmoid, softplus ..., which lie near the imaginary axis); each
-    piece gets ``n`` Gauss-Legendre nodes. Cuts outside a row's interval become empty pieces
-    with zero weight, so every row has the same number of nodes.
-    """
-    means = np.atleast_1d(np.asarray(mean, dtype=np.float64))
-    reach = float(np.max(np.abs(means))) + _REACH * std
-    fixed = [0.0, *(float(k) for k in kinks if math.isfinite(k))]
-    anchor = _ANCHOR
-    while anchor < reach:
-        fixed += [-anchor, anchor]
-        anchor *= 2
-    lo, hi = means - _REACH * std, means + _REACH * std
-    cuts = np.clip(np.asarray(fixed)[None, :], lo[:, None], hi[:, None])
-    grid = means[:, None] + std * np.linspace(-_REACH, _REACH, _PIECES + 1)[None, :]
-    edges = np.sort(np.concatenate([grid, cuts], axis=1), axis=1)
-    x, w = _legendre(n)
-    half = 0.5 * (edges[:, 1:] - edges[:, :-1])
-    nodes = (edges[:, :-1] + half)[..., None] + half[..., None] * x
-    z = (nodes - means[:, None, None]) / std
-    weights = half[..., None] * w * np.exp(-0.5 * z * z) / (math.sqrt(2 * math.pi) * std)
-    return nodes.reshape(len(means), -1), weights.reshape(len(means), -1)
-
-
-def _evaluate(func: str, fn: Callable[[Array], Array], x: Array) -> Array:
-    """``fn(x)`` as float64, checked to be a vectorized, finite result."""
-    values = np.asarray(fn(x), dtype=np.float64)
-    if values.shape != x.shape:
-        fail(func, "activation", fn, "use a vectorized callable that maps an array to an "
-             "array of the same shape", why="does not return an array of its input's shape")
-    if not np.all(np.isfinite(values)):
-        fail(func, "activation", fn, "use a function that is finite on the real line",
-             why="returns inf or nan under the Gaussian")
-    return values
+# Gaussian expectations: split Gauss-Legendre quadrature (initlab._quadrature)
 
 
 def expect(fn: Callable[[Array], Array], q: float = 1.0, *, mean: float = 0.0,
@@ -265,9 +211,9 @@ def expect(fn: Callable[[Array], Array], q: float = 1.0, *, mean: float = 0.0,
     if q == 0:  # the limit q -> 0+: the mean of both sides at a kink
         at = np.array([np.nextafter(mu, -np.inf), np.nextafter(mu, np.inf)]) if mu in cuts \
             else np.array([mu])
-        return float(np.mean(_evaluate(func, fn, at)))
+        return float(np.mean(evaluate(func, fn, at)))
     x, w = gauss_rule(mu, math.sqrt(q), cuts)
-    return float(np.sum(w * _evaluate(func, fn, x)))
+    return float(np.sum(w * evaluate(func, fn, x)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -311,9 +257,9 @@ def _second_moment(func: str, act: Activation, q: float, direction: str,
                  "an initlab.Activation with its derivative",
                  why="has no derivative, which direction='backward' needs")
         df = act.df
-        return expect(lambda x: _evaluate(func, df, x) ** 2, q, kinks=act.kinks)
+        return expect(lambda x: evaluate(func, df, x) ** 2, q, kinks=act.kinks)
     f = act.f
-    values = functools.partial(_evaluate, func, f)
+    values = functools.partial(evaluate, func, f)
     if moment == "variance":
         mean = expect(values, q, kinks=act.kinks)
         return expect(lambda x: (values(x) - mean) ** 2, q, kinks=act.kinks)
@@ -516,7 +462,7 @@ def _nonlinearity_activation(func: str, nonlinearity: object,
         fail(func, "nonlinearity", nonlinearity, _NONLINEARITY_HELP, TypeError)
     else:
         base = nonlinearity.split("(")[0].strip().lower()
-        if base not in ACTIVATIONS and base not in _ALIASES and base not in _LINEAR:
+        if base not in ACTIVATIONS and base not in ALIASES and base not in _LINEAR:
             fail(func, "nonlinearity", nonlinearity, _NONLINEARITY_HELP)
         act = as_activation(func, nonlinearity, "nonlinearity")
     if act.name != "leaky_relu":

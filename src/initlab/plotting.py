@@ -8,7 +8,6 @@ it runs headless. Without matplotlib the functions raise ``ImportError`` naming
 
 from __future__ import annotations
 
-import math
 import textwrap
 from collections.abc import Sequence
 from types import ModuleType
@@ -17,19 +16,24 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._format import number
+
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
+    from .engine.comparison import Comparison
     from .engine.report import Report, Trials
+    from .stats import Histogram
 
-__all__ = ["plot_report", "plot_trials", "require"]
+__all__ = ["plot_comparison", "plot_histogram", "plot_report", "plot_trials", "require"]
 
 Array = NDArray[Any]
 
 _INSTALL = 'initlab.plotting needs matplotlib; install it with pip install "initlab[plot]"'
 _STD = (("act_std", "activation std"), ("pre_std", "pre-activation std"))
 _GRAD = (("dh_in_var", "Var dL/dh_in"), ("dz_var", "Var dL/dz"), ("dw_var", "Var dL/dW"))
+_HEADLINE = (("act_std", "activation std"), ("dh_in_var", "Var dL/dh_in"))
 
 
 def require() -> ModuleType:
@@ -106,14 +110,7 @@ def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, Array | None]]
         elif pred is not None:
             missing = True
     if drawn:
-        ax.set_yscale("log")
-        handles, labels = ax.get_legend_handles_labels()
-        if predicted:
-            from matplotlib.lines import Line2D
-
-            handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
-            labels.append("mean-field prediction")
-        ax.legend(handles, labels, fontsize=7)
+        _log_legend(ax, "mean-field prediction" if predicted else "")
     if missing and note:
         ax.text(0.02, 0.02, note, transform=ax.transAxes, fontsize=7, color="0.35",
                 va="bottom")
@@ -127,6 +124,18 @@ def _log_panel(ax: Axes, x: Array, series: list[tuple[Array, str, Array | None]]
     ax.grid(True, which="major", alpha=0.3)
 
 
+def _log_legend(ax: Axes, dashed: str) -> None:
+    """Log y-axis and a legend, with a grey dashed entry named ``dashed`` (if any)."""
+    ax.set_yscale("log")
+    handles, labels = ax.get_legend_handles_labels()
+    if dashed:
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
+        labels.append(dashed)
+    ax.legend(handles, labels, fontsize=7)
+
+
 def plot_report(
     report: Report,
     *,
@@ -134,6 +143,7 @@ def plot_report(
     layers: Sequence[int] | None = None,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
 ) -> Figure:
     r"""The classic figure of a probe: per-layer histograms, then std and gradients by depth.
 
@@ -150,10 +160,15 @@ def plot_report(
         Figure title (default: the report's title and verdict).
     figsize : (float, float), optional
         Size in inches.
+    ax : matplotlib Axes or pair of Axes, optional
+        Draw into existing axes (no histograms, no title): one Axes gets the activation std
+        and :math:`\operatorname{Var}\,\partial L/\partial h^{l-1}` against depth, a pair
+        gets the two depth panels (std; gradient variances).
 
     Returns
     -------
     matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
 
     Raises
     ------
@@ -185,10 +200,16 @@ def plot_report(
     >>> fig = initlab.plotting.plot_report(rep)
     >>> len(fig.axes)
     6
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> initlab.plotting.plot_report(rep, ax=ax) is ax.figure
+    True
     """
     require()
     from matplotlib.figure import Figure
 
+    if ax is not None:
+        return _report_into(report, ax, path)
     depth = report.depth
     first_bad = report.first_nonfinite_layer
     picks = _hist_layers(depth, layers, first_bad)
@@ -198,33 +219,25 @@ def plot_report(
     top, bottom = parts[0], parts[1]
     edges = report.edges
     hist_axes = top.subplots(1, len(picks), squeeze=False)[0]
-    for ax, layer in zip(hist_axes, picks, strict=True):
+    for hax, layer in zip(hist_axes, picks, strict=True):
         h = report.histogram(layer)
         total = max(int(h.counts.sum()) + h.below + h.above, 1)
         counts, shown = _rebin(h.counts, edges)
-        ax.stairs(counts / total, shown, fill=True, alpha=0.8, linewidth=0.8)
+        hax.stairs(counts / total, shown, fill=True, alpha=0.8, linewidth=0.8)
         pad = 0.04 * (edges[-1] - edges[0])      # keep spikes at the edges visible
-        ax.set_xlim(edges[0] - pad, edges[-1] + pad)
+        hax.set_xlim(edges[0] - pad, edges[-1] + pad)
         if not h.counts.any():          # everything outside the edges, or non-finite
-            ax.set_ylim(0.0, 1.0)
-            ax.text(0.5, 0.5, "no values\nin range", transform=ax.transAxes, ha="center",
+            hax.set_ylim(0.0, 1.0)
+            hax.text(0.5, 0.5, "no values\nin range", transform=hax.transAxes, ha="center",
                     va="center", fontsize=7, color="gray")
         std = float(report["act_std"][layer - 1])
         outside = (h.below + h.above) / total
         label = f"layer {layer}\nstd {_short(std)}"
         if outside > 0.005:
             label += f"\n{outside:.0%} outside"
-        ax.set_title(label, fontsize=8)
-        ax.tick_params(labelsize=6)
-    x = np.asarray(report["layer"], dtype=np.float64)
-    preds = report.predictions
-    ax_std, ax_grad = bottom.subplots(1, 2)
-    for ax, group, ylabel in ((ax_std, _STD, "std"), (ax_grad, _GRAD, "variance")):
-        series = [(report[name], label, report[preds[name]] if name in preds else None)
-                  for name, label in group]
-        mf = report.meta.get("mean_field")
-        note = str(mf.get("note", "")) if isinstance(mf, dict) else ""
-        _log_panel(ax, x, series, ylabel, first_bad, note=note.split(":")[0])
+        hax.set_title(label, fontsize=8)
+        hax.tick_params(labelsize=6)
+    _depth_panels(report, bottom.subplots(1, 2))
     if title is None:
         try:
             message = textwrap.fill(report.verdict().message,
@@ -233,6 +246,177 @@ def plot_report(
         except Exception:  # pragma: no cover - a title must not break a figure
             title = report.title
     fig.suptitle(title, fontsize=9)
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def _series(report: Report, group: Sequence[tuple[str, str]]
+            ) -> list[tuple[Array, str, Array | None]]:
+    preds = report.predictions
+    return [(np.asarray(report[name]), label,
+             np.asarray(report[preds[name]]) if name in preds else None)
+            for name, label in group]
+
+
+def _note(report: Report) -> str:
+    mf = report.meta.get("mean_field")
+    return (str(mf.get("note", "")) if isinstance(mf, dict) else "").split(":")[0]
+
+
+def _depth_panels(report: Report, axes: Sequence[Axes]) -> None:
+    """The std panel and the gradient panel of a report, on two axes."""
+    x = np.asarray(report["layer"], dtype=np.float64)
+    for ax, group, ylabel in ((axes[0], _STD, "std"), (axes[1], _GRAD, "variance")):
+        _log_panel(ax, x, _series(report, group), ylabel, report.first_nonfinite_layer,
+                   note=_note(report))
+
+
+def _report_into(report: Report, ax: Any, path: str | None) -> Figure:
+    """``plot_report(..., ax=...)``: one Axes (std and input-gradient variance) or two."""
+    axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+    if len(axes) == 2:
+        _depth_panels(report, axes)
+    elif len(axes) == 1:
+        x = np.asarray(report["layer"], dtype=np.float64)
+        _log_panel(axes[0], x, _series(report, _HEADLINE), "std / variance",
+                   report.first_nonfinite_layer, note=_note(report))
+    else:
+        raise ValueError(f"plot_report: ax={ax!r} is not accepted; use one Axes or a pair.")
+    fig: Figure = axes[0].figure
+    if path is not None:
+        fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_histogram(histogram: Histogram, *, ax: Axes | None = None) -> Axes:
+    r"""Draw a :class:`~initlab.stats.Histogram` as fractions of all its elements.
+
+    Parameters
+    ----------
+    histogram : Histogram
+        From :func:`initlab.stats.histogram` or :meth:`initlab.engine.Report.histogram`.
+    ax : matplotlib Axes, optional
+        Where to draw; default a new figure's single axes.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib.
+
+    Notes
+    -----
+    Bar heights are counts over :attr:`~initlab.stats.Histogram.total` (below, above and
+    nan included), so the bars sum to the fraction inside the edges; that fraction is noted
+    when elements fall outside.
+
+    References
+    ----------
+    .. [1] NumPy, ``numpy.histogram`` (bin convention).
+
+    Examples
+    --------
+    >>> import numpy as np, initlab, initlab.plotting
+    >>> h = initlab.stats.histogram(np.linspace(-1, 1, 101), 4)
+    >>> ax = initlab.plotting.plot_histogram(h)
+    >>> len(ax.patches)
+    1
+    """
+    require()
+    if ax is None:
+        from matplotlib.figure import Figure
+
+        ax = Figure(figsize=(4.0, 3.0), layout="constrained").subplots()
+    total = max(histogram.total, 1)
+    ax.stairs(histogram.counts / total, histogram.edges, fill=True, alpha=0.8)
+    outside = (histogram.below + histogram.above + histogram.nan) / total
+    if outside > 0:
+        ax.text(0.98, 0.98, f"{outside:.1%} outside", transform=ax.transAxes, ha="right",
+                va="top", fontsize=7, color="0.35")
+    ax.set_xlabel("value")
+    ax.set_ylabel("fraction")
+    return ax
+
+
+def plot_comparison(
+    comparison: Comparison,
+    *,
+    ax: Axes | Sequence[Axes] | None = None,
+    title: str | None = None,
+    path: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    r"""Several initializations of one network: std and gradient variance against depth.
+
+    Parameters
+    ----------
+    comparison : Comparison
+        From :func:`initlab.compare`.
+    ax : matplotlib Axes or pair of Axes, optional
+        Draw into existing axes: a pair gets the two panels, one Axes the activation std only.
+    path : str, optional
+        Save the figure there as well.
+    title : str, optional
+        Figure title.
+    figsize : (float, float), optional
+        Size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib.
+
+    Notes
+    -----
+    Left: each initialization's activation std; right: its
+    :math:`\operatorname{Var}\,\partial L/\partial h^{l-1}`, both on a log scale, one colour per
+    initialization; its mean-field prediction is the dashed line of the same colour.
+
+    References
+    ----------
+    .. [1] X. Glorot and Y. Bengio, "Understanding the difficulty of training deep feedforward
+       neural networks", AISTATS 2010 (figures 6 and 7 compare initializations this way).
+
+    Examples
+    --------
+    >>> import numpy as np, initlab, initlab.plotting
+    >>> c = initlab.compare(["lecun_normal", "normal"], [32] * 4, np.ones((8, 32)), rng=0)
+    >>> len(initlab.plotting.plot_comparison(c).axes)
+    2
+    """
+    require()
+    from matplotlib.figure import Figure
+
+    if ax is None:
+        fig = Figure(figsize=figsize or (10.0, 4.0), layout="constrained")
+        axes = list(fig.subplots(1, 2))
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) not in (1, 2):
+            raise ValueError(f"plot_comparison: ax={ax!r} is not accepted; use one Axes or a "
+                             "pair.")
+        fig = axes[0].figure
+    groups = ((("act_std", "std"), "activation std"), (("dh_in_var", "variance"), "Var dL/dh_in"))
+    for panel, ((name, ylabel), what) in zip(axes, groups, strict=False):
+        series = []
+        for label, rep in comparison.reports.items():
+            pred = rep.predictions.get(name)
+            series.append((np.asarray(rep[name]), label,
+                           None if pred is None else np.asarray(rep[pred])))
+        x = np.arange(1, comparison.depth + 1, dtype=np.float64)
+        _log_panel(panel, x, series, ylabel, None)
+        panel.set_title(what, fontsize=9)
+    if ax is None:
+        fig.suptitle(title or f"{len(comparison.reports)} initializations: "
+                     f"{comparison.title}", fontsize=9)
     if path is not None:
         fig.savefig(path, dpi=100)
     return fig
@@ -313,14 +497,7 @@ def plot_trials(
                     predicted = True
                 drawn = True
         if drawn:
-            ax.set_yscale("log")
-            handles, labels = ax.get_legend_handles_labels()
-            if predicted:
-                from matplotlib.lines import Line2D
-
-                handles.append(Line2D([], [], color="0.3", linestyle="--", linewidth=1.3))
-                labels.append("mean-field prediction (mean over draws)")
-            ax.legend(handles, labels, fontsize=7)
+            _log_legend(ax, "mean-field prediction (mean over draws)" if predicted else "")
         ax.set_xlabel("layer")
         ax.set_ylabel(ylabel)
         ax.grid(True, alpha=0.3)
@@ -342,6 +519,4 @@ def _rebin(counts: Array, edges: Array, most: int = 64) -> tuple[Array, Array]:
 
 
 def _short(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.2g}" if (v != 0 and (abs(v) < 1e-2 or abs(v) >= 1e3)) else f"{v:.3g}"
+    return number(v, 3, small=1e-2, large=1e3, outside=2)

@@ -64,9 +64,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize
 
+from ._quadrature import evaluate, gauss_rule
 from ._validate import check_int, check_real, fail, is_real
+from ._widths import check_widths, per_layer
 from .activations import Activation
-from .gains import _evaluate, as_activation, expect, gauss_rule, has_derivative
+from .gains import as_activation, expect, has_derivative
 from .initializers import Initializer, VarianceScaling, expected_moments, get
 
 __all__ = [
@@ -83,6 +85,7 @@ __all__ = [
     "length_map",
     "mean_field",
     "predict",
+    "propagate",
 ]
 
 Array = NDArray[Any]
@@ -93,6 +96,8 @@ _FLAT = 1e-12  # relative size of F(q) = map(q) - q treated as 0 (marginal maps)
 _CRITICAL_TOL = 1e-9  # |chi1 - 1| below this is the edge of chaos
 _NODES_2D = 48  # Gauss-Legendre nodes per piece for the two-input expectations
 _NSTD = 12.0  # the rules reach 12 standard deviations
+_NET = ("a network (with widths, activations, weights) or at least two widths (positive "
+        "integers)")
 _RTOL = 4 * float(np.finfo(np.float64).eps)
 
 
@@ -1088,18 +1093,6 @@ class Prediction:
         return out
 
 
-def _per_layer(func: str, name: str, value: object, depth: int) -> list[object]:
-    """A single value for every layer, or a list/tuple of ``depth`` values."""
-    if isinstance(value, (list, tuple)) and not (
-        isinstance(value, tuple) and len(value) == 2 and all(callable(v) for v in value)
-    ):
-        if len(value) != depth:
-            fail(func, name, value, f"use one value for all layers or a sequence of "
-                 f"{depth} (one per layer)", why="has the wrong length")
-        return list(value)
-    return [value] * depth
-
-
 def _weight_sw2(func: str, init: object, n_in: int, n_out: int, layer: int) -> float:
     """sigma_w^2 = n_in E[W^2] for a (n_in -> n_out) layer drawn by ``init``."""
     try:
@@ -1258,40 +1251,31 @@ def predict(net: object, activation: object = None, init: object = None, *,
     else:
         widths, acts, sw2s, biases = _from_widths(func, net, activation, init, sigma_w, bias)
         bn = False
-    return _propagate(widths, acts, sw2s, biases, bn, xv, gv, b)
-
-
-def _check_widths(func: str, widths: object) -> tuple[int, ...]:
-    if isinstance(widths, (str, bytes)) or not isinstance(widths, (Sequence, np.ndarray)):
-        fail(func, "net", widths, "use a network (with widths, activations, weights) or a "
-             "sequence of at least two layer widths", TypeError)
-    result = tuple(check_int(func, "widths", w, minimum=1) for w in widths)
-    if len(result) < 2:
-        fail(func, "net", widths, "give at least two widths (input and output)")
-    return result
+    return propagate(widths, acts, sw2s, biases, batch_norm=bn, x_second_moment=xv,
+                     grad_second_moment=gv, batch=b)
 
 
 def _from_widths(func: str, net: object, activation: object, init: object, sigma_w: object,
                  bias: object) -> tuple[tuple[int, ...], list[Activation], list[float],
                                         list[tuple[float, float]]]:
-    widths = _check_widths(func, net)
+    widths = check_widths(func, net, name="net", what=_NET)
     depth = len(widths) - 1
     if activation is None:
         fail(func, "activation", activation, "pass the activation (or one per layer) with "
              "widths", TypeError)
-    acts = [_activation(func, a) for a in _per_layer(func, "activation", activation, depth)]
+    acts = [_activation(func, a) for a in per_layer(func, "activation", activation, depth)]
     if (init is None) == (sigma_w is None):
         fail(func, "init", init, "pass exactly one of init= and sigma_w= with widths",
              TypeError)
     sw2s: list[float] = []
     if init is not None:
-        for layer, item in enumerate(_per_layer(func, "init", init, depth), 1):
+        for layer, item in enumerate(per_layer(func, "init", init, depth), 1):
             sw2s.append(_weight_sw2(func, item, widths[layer - 1], widths[layer], layer))
     else:
-        for item in _per_layer(func, "sigma_w", sigma_w, depth):
+        for item in per_layer(func, "sigma_w", sigma_w, depth):
             sw2s.append(check_real(func, "sigma_w", item, nonnegative=True) ** 2)
     biases = [_bias_moments(func, item, widths[layer], layer)
-              for layer, item in enumerate(_per_layer(func, "bias", bias, depth), 1)]
+              for layer, item in enumerate(per_layer(func, "bias", bias, depth), 1)]
     return widths, acts, sw2s, biases
 
 
@@ -1299,7 +1283,7 @@ def _from_network(func: str, net: object) -> tuple[tuple[int, ...], list[Activat
                                                    list[float], list[tuple[float, float]],
                                                    bool]:
     anynet: Any = net
-    widths = _check_widths(func, anynet.widths)
+    widths = check_widths(func, anynet.widths, name="net", what=_NET)
     depth = len(widths) - 1
     acts = [_activation(func, a) for a in anynet.activations]
     weights = list(anynet.weights)
@@ -1331,16 +1315,66 @@ def _layer_moments(act: Activation, var: float, mean: float) -> tuple[float, flo
     if var == 0:
         return _e(act, act.f, 0.0, mean), _phi2(act, 0.0, mean), _dphi2(act, 0.0, mean)
     x, w = gauss_rule(mean, math.sqrt(var), tuple(float(k) for k in act.kinks))
-    fx = _evaluate("predict", act.f, x)
-    dfx = _evaluate("predict", act.df, x)
+    fx = evaluate("predict", act.f, x)
+    dfx = evaluate("predict", act.df, x)
     with np.errstate(over="ignore", invalid="ignore"):  # beyond 1e154 the moments are inf
         return (float(np.sum(w * fx)), float(np.sum(w * np.square(fx))),
                 float(np.sum(w * np.square(dfx))))
 
 
-def _propagate(widths: tuple[int, ...], acts: list[Activation], sw2s: list[float],
-               biases: list[tuple[float, float]], bn: bool, xv: float, gv: float,
-               batch: int) -> Prediction:
+def propagate(widths: Sequence[int], activations: Sequence[Activation],
+              sigma_w2: Sequence[float], biases: Sequence[tuple[float, float]], *,
+              batch_norm: bool = False, x_second_moment: float = 1.0,
+              grad_second_moment: float = 1.0, batch: int = 1) -> Prediction:
+    r"""The mean-field recursion of :func:`predict` from explicit per-layer moments.
+
+    :func:`predict` resolves widths, activations, initializers or a network into these
+    arguments and calls this; :meth:`initlab.MLP.probe` calls it with what the probe saw
+    (the realized weight scales, the biases' moments, the second moments of the input and of
+    the upstream gradient) to attach the predicted columns of its report. No argument is
+    checked here: use :func:`predict` for user input.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        :math:`n_0, \dots, n_L`.
+    activations : sequence of Activation
+        One per layer, with derivatives.
+    sigma_w2 : sequence of float
+        :math:`\sigma_{w,l}^2 = n_{l-1}\,\mathbb{E}\,(W^l)^2` per layer.
+    biases : sequence of (float, float)
+        Mean and variance of each layer's bias elements.
+    batch_norm : bool, default False
+        Normalized pre-activations (forward only; the gradients are NaN).
+    x_second_moment, grad_second_moment : float, default 1
+        :math:`\mathbb{E}\,x^2` and :math:`\mathbb{E}\,(\partial L/\partial h^L)^2`.
+    batch : int, default 1
+        Examples summed in :math:`\partial L/\partial W`.
+
+    Returns
+    -------
+    Prediction
+
+    See Also
+    --------
+    predict : the same from user-facing arguments (formulas in its Notes).
+
+    References
+    ----------
+    .. [1] S. S. Schoenholz, J. Gilmer, S. Ganguli and J. Sohl-Dickstein, "Deep Information
+       Propagation", ICLR 2017, arXiv:1611.01232.
+
+    Examples
+    --------
+    >>> import initlab
+    >>> relu = initlab.activation("relu")
+    >>> p = initlab.theory.propagate([64, 64, 64], [relu, relu], [2.0, 2.0], [(0.0, 0.0)] * 2)
+    >>> p.q.round(12).tolist(), p.dh.round(12).tolist()
+    ([2.0, 2.0], [1.0, 1.0])
+    """
+    widths = tuple(widths)
+    acts = list(activations)
+    sw2s, bn, xv, gv = list(sigma_w2), batch_norm, x_second_moment, grad_second_moment
     depth = len(widths) - 1
     q = np.empty(depth)
     h_mean, h_m2, dphi2 = np.empty(depth), np.empty(depth), np.empty(depth)

@@ -5,26 +5,34 @@
   :meth:`MLP.trials` repeats that over independent weight draws.
 * :class:`Report`, :class:`LayerStats`, :class:`Trials` -- the measurements, beside their
   mean-field predictions (:data:`PREDICTED`), as text tables, records, JSON, HTML and
-  matplotlib figures.
+  matplotlib figures; :mod:`initlab.engine.columns` lists the columns.
+* :func:`verdict` (:mod:`initlab.engine.verdicts`) -- vanishing, saturating, exploding or
+  healthy, and where.
+* :func:`compare` -- several initializations of one network, side by side.
 * :mod:`initlab.engine.experiments` -- the classic initialization experiments behind
-  ``initlab demo`` and the verdict (vanishing, saturating, exploding, healthy).
+  ``initlab demo``.
+
+The modules depend on each other in one direction (``docs/architecture.md``): ``columns`` <-
+``verdicts`` <- ``report`` <- ``_recorders`` <- ``mlp`` <- ``experiments``, ``comparison``.
 """
 
 from __future__ import annotations
 
+from .columns import COLUMNS as COLUMNS
+from .columns import DESCRIPTIONS as DESCRIPTIONS
+from .columns import PREDICTED as PREDICTED
+from .comparison import Comparison as Comparison
+from .comparison import compare as compare
 from .experiments import EXPERIMENTS as EXPERIMENTS
 from .experiments import Experiment as Experiment
-from .experiments import Verdict as Verdict
 from .experiments import run_demo as run_demo
-from .experiments import verdict as verdict
 from .mlp import MLP as MLP
 from .mlp import Gradients as Gradients
-from .report import COLUMNS as COLUMNS
-from .report import DESCRIPTIONS as DESCRIPTIONS
-from .report import PREDICTED as PREDICTED
 from .report import LayerStats as LayerStats
 from .report import Report as Report
 from .report import Trials as Trials
+from .verdicts import Verdict as Verdict
+from .verdicts import verdict as verdict
 
 __all__ = [
     "COLUMNS",
@@ -32,12 +40,14 @@ __all__ = [
     "EXPERIMENTS",
     "MLP",
     "PREDICTED",
+    "Comparison",
     "Experiment",
     "Gradients",
     "LayerStats",
     "Report",
     "Trials",
     "Verdict",
+    "compare",
     "run_demo",
     "verdict",
 ]

@@ -9,21 +9,23 @@ passes once and returns a :class:`~initlab.engine.report.Report` of per-layer st
 from __future__ import annotations
 
 import math
-import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
-from scipy import special
 
-from .. import stats as _stats
+from .._moments import dyadic_edges, edges_from
 from .._validate import check_bool, check_dtype, check_int, check_real, check_rng, fail, is_int
+from .._widths import check_widths, per_layer
+from .._workspace import Workspace
 from ..activations import Activation
 from ..activations import activation as _activation
 from ..initializers import get as _get_initializer
-from .report import COLUMNS, Report, Trials
+from ._kernels import Kernel, bn_backward, bn_forward
+from ._recorders import Keep, Recorder
+from .report import Report, Trials
 
 __all__ = ["MLP", "Gradients"]
 
@@ -80,78 +82,6 @@ class Gradients:
 
 
 # --------------------------------------------------------------------------------------------
-# activation kernels: in-place forward and backward for the common activations
-
-
-class _Kernel:
-    """Applies one layer's activation in place and multiplies a gradient by its derivative."""
-
-    def __init__(self, act: Activation) -> None:
-        self.act = act
-        self.kind = _kernel_kind(act)
-        # can h overwrite u? (u is then not needed by the backward pass)
-        self.inplace = self.kind != "input"
-
-    def forward(self, u: Array, h: Array) -> None:
-        kind = self.kind
-        if kind == "linear":
-            if h is not u:
-                np.copyto(h, u)
-        elif kind == "tanh":
-            np.tanh(u, out=h)
-        elif kind == "relu":
-            np.maximum(u, 0, out=h)
-        elif kind == "sigmoid":
-            special.expit(u, out=h)
-        else:
-            res = np.asarray(self.act.f(u))
-            if res.shape != u.shape:
-                raise ValueError(f"MLP: the activation {self.act.spec!r} returned shape "
-                                 f"{res.shape} for an input of shape {u.shape}; it must be "
-                                 "elementwise.")
-            np.copyto(h, res, casting="unsafe")
-
-    def backward(self, dh: Array, u: Array, h: Array, tmp: Array, mask: Array) -> None:
-        kind = self.kind
-        if kind == "linear":
-            return
-        if kind == "tanh":
-            np.multiply(h, h, out=tmp)
-            np.subtract(1, tmp, out=tmp)
-            np.multiply(dh, tmp, out=dh)
-        elif kind == "relu":
-            np.greater(h, 0, out=mask)
-            np.multiply(dh, mask, out=dh)
-        elif kind == "sigmoid":
-            np.subtract(1, h, out=tmp)
-            np.multiply(tmp, h, out=tmp)
-            np.multiply(dh, tmp, out=dh)
-        else:
-            if kind == "output":
-                assert self.act.df_from_output is not None
-                d = np.asarray(self.act.df_from_output(h))
-            else:
-                d = np.asarray(self.act.df(u))
-            np.multiply(dh, d, out=dh, casting="unsafe")
-
-
-def _kernel_kind(act: Activation) -> str:
-    """Fast in-place kernels for the built-in linear, tanh, relu and sigmoid (identified by
-    their functions, not only by name, so a user's Activation named 'tanh' is not
-    misread); otherwise the Activation's own functions."""
-    builtin = getattr(act.f, "__module__", None) == "initlab.activations"
-    if act.name == "linear" and builtin:
-        return "linear"
-    if act.name == "tanh" and act.f is np.tanh:
-        return "tanh"
-    if act.name == "relu" and builtin:
-        return "relu"
-    if act.name == "sigmoid" and act.f is special.expit:
-        return "sigmoid"
-    return "output" if act.df_from_output is not None else "input"
-
-
-# --------------------------------------------------------------------------------------------
 # buffers
 
 
@@ -183,16 +113,6 @@ def _view(flat: Array, shape: tuple[int, ...]) -> Array:
 
 # --------------------------------------------------------------------------------------------
 # the network
-
-
-def _per_layer(func: str, name: str, value: object, depth: int) -> list[object]:
-    """A list (per layer) or one value for every layer."""
-    if isinstance(value, list):
-        if len(value) != depth:
-            fail(func, name, value, f"use one value for all layers or a list of {depth} "
-                 "(one per layer)")
-        return list(value)
-    return [value] * depth
 
 
 class MLP:
@@ -227,6 +147,8 @@ class MLP:
     batch_norm : bool, default False
         Batch normalization before each activation: batch statistics, :math:`\gamma = 1`,
         :math:`\beta = 0`, :math:`\epsilon` = ``bn_eps``.
+        A batch of one example is refused (``ValueError`` naming ``x``), as PyTorch's
+        ``BatchNorm1d`` refuses it in training mode: it would normalize to all zeros.
     bn_eps : float, default 1e-5
         The batch-norm :math:`\epsilon`.
     dtype : {float32, float64}, default float32
@@ -327,9 +249,9 @@ class MLP:
         rng: object = None,
     ) -> None:
         func = "MLP"
-        self._widths = _check_widths(func, widths)
+        self._widths = check_widths(func, widths)
         depth = len(self._widths) - 1
-        acts = _per_layer(func, "activation", activation, depth)
+        acts = per_layer(func, "activation", activation, depth)
         self._activations = tuple(_activation(a, func=func) for a in acts)
         self._bias = check_bool(func, "bias", bias)
         self._batch_norm = check_bool(func, "batch_norm", batch_norm)
@@ -341,13 +263,13 @@ class MLP:
         self._dtype = dt
         check_rng(func, rng)
         self._inits = tuple(_resolve_init(func, "init", i) for i in
-                            _per_layer(func, "init", init, depth))
+                            per_layer(func, "init", init, depth))
         self._bias_inits = (tuple(_resolve_init(func, "bias_init", i) for i in
-                                  _per_layer(func, "bias_init", bias_init, depth))
+                                  per_layer(func, "bias_init", bias_init, depth))
                             if self._bias else None)
-        self._kernels = [_Kernel(a) for a in self._activations]
+        self._kernels = [Kernel(a) for a in self._activations]
         self._buffers: _Buffers | None = None
-        self._ws = _stats._Workspace()
+        self._ws = Workspace()
         self._state: tuple[Array, int] | None = None  # (input, batch) of the last forward
         self._weights: list[Array] = []
         self._biases: list[Array] | None = None
@@ -465,6 +387,11 @@ class MLP:
         if x.ndim != 2 or x.shape[1] != self._widths[0] or x.shape[0] < 1:
             fail(func, "x", x, f"use a 2-d array of shape (batch, {self._widths[0]}) with "
                  "batch >= 1")
+        if self._batch_norm and x.shape[0] < 2:
+            # as PyTorch's BatchNorm1d in training mode: one example normalizes to all zeros
+            fail(func, "x", x, f"use a batch of at least 2 examples, shape (batch, "
+                 f"{self._widths[0]}): batch norm normalizes over the batch, and a batch of 1 "
+                 "gives all-zero activations", why="has batch 1")
         return np.ascontiguousarray(x, dtype=self._dtype)
 
     def _buffers_for(self, batch: int) -> _Buffers:
@@ -536,13 +463,13 @@ class MLP:
             raise RuntimeError(f"{func}: call forward(x) first; backward uses its batch.")
         xin, batch = self._state
         g = _as_grad(func, grad_out, (batch, self._widths[-1]), self._dtype)
-        rec = _Keep(self.depth, self._batch_norm)
+        rec = Keep(self.depth, self._batch_norm)
         dx = self._backward(xin, g, rec)
         dh = [dx, *rec.dh_out[1:], g.copy()]
         return Gradients(dW=tuple(rec.dw), db=tuple(rec.db) if self._bias else None,
                          dz=tuple(rec.dz), du=tuple(rec.du), dh=tuple(dh))
 
-    def _forward(self, xin: Array, rec: _Recorder | None) -> Array:
+    def _forward(self, xin: Array, rec: Recorder | None) -> Array:
         batch = xin.shape[0]
         buf = self._buffers_for(batch)
         h = xin
@@ -553,7 +480,7 @@ class MLP:
                 if self._biases is not None:
                     np.add(u, self._biases[k], out=u)
                 if self._batch_norm:
-                    buf.inv[k] = self._bn_forward(u)
+                    buf.inv[k] = bn_forward(u, self._bn_eps)
                 if rec is not None:
                     rec.pre(k, u)
                 out = buf.h[k]
@@ -564,19 +491,7 @@ class MLP:
         self._state = (xin, batch)
         return h
 
-    def _bn_forward(self, z: Array) -> Array:
-        """Normalize ``z`` in place over the batch; return 1/sqrt(var + eps) (float64)."""
-        batch = z.shape[0]
-        dt = z.dtype
-        mu = np.add.reduce(z, axis=0, dtype=np.float64) / batch
-        np.subtract(z, mu.astype(dt), out=z)
-        m1 = np.add.reduce(z, axis=0, dtype=np.float64) / batch
-        m2 = np.add.reduce(np.square(z), axis=0, dtype=np.float64) / batch
-        inv = 1.0 / np.sqrt(np.maximum(m2 - m1 * m1, 0.0) + self._bn_eps)
-        np.multiply(z, inv.astype(dt), out=z)
-        return inv
-
-    def _backward(self, xin: Array, g: Array, rec: _Recorder | _Keep) -> Array:
+    def _backward(self, xin: Array, g: Array, rec: Recorder | Keep) -> Array:
         """Backward pass from the upstream gradient ``g``; returns dL/dx (a buffer view)."""
         batch = xin.shape[0]
         buf = self._buffers_for(batch)
@@ -595,7 +510,7 @@ class MLP:
                     rec.du_(k, dh)
                     inv = buf.inv[k]
                     assert inv is not None
-                    _bn_backward(dh, u, inv, tmp)              # dL/du -> dL/dz (in place)
+                    bn_backward(dh, u, inv, tmp)              # dL/du -> dL/dz (in place)
                 dz = dh
                 rec.dz_(k, dz)
                 hin = buf.h[k - 1] if k else xin
@@ -675,8 +590,9 @@ class MLP:
         (``pre_std_pred``, ``act_std_pred``, ``dh_in_var_pred``, ... and
         ``report.prediction``; :func:`initlab.theory.predict`), from the weights, the second
         moments of ``x`` and of :math:`G`, and the batch size this probe used (recorded in
-        ``report.meta['mean_field']``). Its quadratures run when it is first looked at, not
-        here, so probing costs no more for it.
+        ``report.meta['mean_field']``), computed here by :func:`initlab.theory.propagate`
+        (a few milliseconds for 100 layers of a moderate signal; more for an exploding one,
+        whose quadrature needs more pieces).
 
         References
         ----------
@@ -702,7 +618,7 @@ class MLP:
         check_rng(func, rng)
         edges = self._edges(func, bins)
         grad_kind = _grad_kind(func, grad)
-        rec = _Recorder(self, batch, edges, self._ws)
+        rec = Recorder(self, batch, edges, self._ws)
         rec.input(xin)
         out = self._forward(xin, rec)
         shape = (batch, self._widths[-1])
@@ -717,12 +633,12 @@ class MLP:
                    for a in self._activations]
             his = [a.bounds[1] if math.isfinite(a.bounds[1]) else _HIST_RANGE
                    for a in self._activations]
-            return _stats._dyadic_edges(min(los), max(his))
+            return dyadic_edges(min(los), max(his))
         if is_int(bins) and not isinstance(bins, bool):
             count = check_int(func, "bins", bins, minimum=1)
             edges = self._edges(func, None)
-            return _stats._dyadic_edges(float(edges[0]), float(edges[-1]), max_bins=count)
-        return _stats._edges_from(func, bins, None, np.zeros(0))
+            return dyadic_edges(float(edges[0]), float(edges[-1]), max_bins=count)
+        return edges_from(func, bins, None, np.zeros(0))
 
     def _upstream(self, func: str, grad: object, kind: str, target: object, out: Array,
                   rng: object, shape: tuple[int, int]) -> Array:
@@ -767,8 +683,9 @@ class MLP:
             Source of randomness (SPEC 7), used in order: for each trial, the weights in layer
             order, then the upstream noise.
         progress : bool, optional
-            Show a progress bar on stderr (needs ``tqdm``). Default: only for runs longer than
-            two seconds on a terminal, when tqdm is installed.
+            Show a progress bar (``tqdm.auto``: a widget in Jupyter, text on stderr
+            elsewhere; needs ``tqdm``). Default: shown once the run has lasted 2 s, when
+            tqdm is installed.
 
         Returns
         -------
@@ -802,7 +719,7 @@ class MLP:
         clone.__dict__.update(self.__dict__)
         clone._buffers = None
         clone._state = None
-        clone._ws = _stats._Workspace()
+        clone._ws = Workspace()
         reports = []
         for _ in _progress(range(count), progress, desc="initlab trials"):
             clone.reinitialize(gen)
@@ -812,21 +729,6 @@ class MLP:
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-
-def _check_widths(func: str, widths: object) -> tuple[int, ...]:
-    accepted = "use a list of at least 2 positive integers"
-    if isinstance(widths, (str, bytes)) or not isinstance(widths, (Iterable, np.ndarray)):
-        fail(func, "widths", widths, accepted, TypeError)
-    items = list(widths)
-    if len(items) < 2:
-        fail(func, "widths", widths, accepted)
-    for w in items:
-        if not is_int(w):
-            fail(func, "widths", widths, accepted, TypeError)
-        if int(w) < 1:
-            fail(func, "widths", widths, accepted)
-    return tuple(int(w) for w in items)
 
 
 def _resolve_init(func: str, name: str, spec: object) -> Any:
@@ -871,260 +773,14 @@ def _as_grad(func: str, value: object, shape: tuple[int, int], dtype: np.dtype[A
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def _bn_backward(d: Array, xhat: Array, inv: Array, tmp: Array) -> None:
-    """In place: ``d`` = dL/dxhat -> dL/dz for xhat = (z - mean) * inv."""
-    batch = d.shape[0]
-    dt = d.dtype
-    g1 = np.add.reduce(d, axis=0, dtype=np.float64) / batch
-    np.multiply(d, xhat, out=tmp)
-    g2 = np.add.reduce(tmp, axis=0, dtype=np.float64) / batch
-    np.multiply(xhat, g2.astype(dt), out=tmp)
-    np.subtract(d, tmp, out=d)
-    np.subtract(d, g1.astype(dt), out=d)
-    np.multiply(d, inv.astype(dt), out=d)
-
-
 def _progress(it: range, progress: bool | None, desc: str) -> Iterable[int]:
-    """Wrap ``it`` in a tqdm bar on stderr when tqdm is installed (and wanted)."""
+    """Wrap ``it`` in a ``tqdm.auto`` bar (a widget in Jupyter, text on stderr elsewhere) when
+    tqdm is installed and wanted; by default it appears only once the run has lasted 2 s."""
     if progress is False:
         return it
     try:
         from tqdm.auto import tqdm  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except ImportError:
         return it
-    if progress is None:
-        return tqdm(it, desc=desc, file=sys.stderr, disable=None, delay=2.0, leave=False)
-    return tqdm(it, desc=desc, file=sys.stderr, leave=False)
-
-
-# --------------------------------------------------------------------------------------------
-# recorders: what the backward pass does with each array
-
-
-class _Keep:
-    """Copies every gradient (for :meth:`MLP.backward`)."""
-
-    def __init__(self, depth: int, batch_norm: bool) -> None:
-        self.batch_norm = batch_norm
-        self.dw: list[Array] = [np.empty(0)] * depth
-        self.db: list[Array] = [np.empty(0)] * depth
-        self.dz: list[Array] = [np.empty(0)] * depth
-        self.du: list[Array] = [np.empty(0)] * depth
-        self.dh_out: list[Array] = [np.empty(0)] * depth  # dh_out[l] = dL/dh^l, l = 1..L-1
-
-    def du_(self, k: int, du: Array) -> None:
-        self.du[k] = du.copy()
-
-    def dz_(self, k: int, dz: Array) -> None:
-        self.dz[k] = copy = dz.copy()
-        if not self.batch_norm:
-            self.du[k] = copy
-
-    def dw_(self, k: int, dw: Array, w: Array) -> None:
-        self.dw[k] = dw.copy()
-
-    def db_(self, k: int, db: Array) -> None:
-        self.db[k] = db
-
-    def dh_(self, k: int, dh: Array) -> None:
-        if k:
-            self.dh_out[k] = dh.copy()
-
-
-class _Recorder:
-    """Accumulates the per-layer statistics of one probe."""
-
-    def __init__(self, net: MLP, batch: int, edges: Array, ws: _stats._Workspace) -> None:
-        depth = net.depth
-        self.batch = batch
-        self.ws = ws
-        self.edges = edges
-        self.params = _stats._dyadic_params(edges)
-        self.cols: dict[str, Array] = {name: np.full(depth, np.nan) for name in COLUMNS}
-        self.cols["dead_units"] = np.zeros(depth, dtype=np.int64)
-        if net.bias:
-            self.cols["db_var"] = np.full(depth, np.nan)
-        self.finite = np.ones(depth, dtype=bool)
-        self.grad_finite = np.ones(depth, dtype=bool)
-        self.counts = np.zeros((depth, edges.size - 1), dtype=np.int64)
-        self.below = np.zeros(depth, dtype=np.int64)
-        self.above = np.zeros(depth, dtype=np.int64)
-        self.bounds = [a.bounds for a in net.activations]
-        self.upstream_var = math.nan
-        w_norms = []
-        sigma_w = []
-        self.biased_weights: tuple[int, float, float] | None = None
-        with np.errstate(all="ignore"):
-            for k, w in enumerate(net.weights):
-                mean, std, _ = _moments(w, ws)
-                self.cols["w_std"][k] = std
-                rms = math.hypot(mean, std)
-                w_norms.append(math.sqrt(w.size) * rms)
-                sigma_w.append(math.sqrt(w.shape[0]) * rms)   # sqrt(fan_in * mean(W^2))
-                # zero-mean weights have |mean| ~ rms / sqrt(size); 6 sd is not zero-mean
-                if self.biased_weights is None and abs(mean) > 6 * rms / math.sqrt(w.size):
-                    self.biased_weights = (k + 1, mean, rms)
-        self.w_norms = w_norms
-        self.sigma_w = sigma_w
-        self.bias_mean = [0.0] * depth
-        self.bias_var = [0.0] * depth
-        if net.biases is not None:
-            for k, b in enumerate(net.biases):
-                b64 = b.astype(np.float64)
-                self.bias_mean[k] = m = float(b64.mean())
-                self.bias_var[k] = float(np.dot(b64, b64)) / b64.size - m * m
-        self.x_second_moment = math.nan
-        self.upstream_second_moment = math.nan
-
-    # forward
-    def pre(self, k: int, u: Array) -> None:
-        mean, std, finite = _moments(u, self.ws)
-        self.cols["pre_mean"][k] = mean
-        self.cols["pre_std"][k] = std
-        if not finite:
-            self.finite[k] = False
-
-    def act(self, k: int, h: Array) -> None:
-        cols, ws = self.cols, self.ws
-        mean, std, finite = _moments(h, ws)
-        cols["act_mean"][k] = mean
-        cols["act_std"][k] = std
-        flat = h.reshape(-1)
-        n = flat.size
-        cols["act_min"][k] = float(np.min(flat))
-        cols["act_max"][k] = float(np.max(flat))
-        mask = ws.buffer("mask", n, bool).reshape(h.shape)
-        np.equal(h, 0, out=mask)
-        zeros = int(np.count_nonzero(mask))
-        cols["zero_frac"][k] = zeros / n
-        if zeros >= h.shape[0]:
-            cols["dead_units"][k] = int(np.count_nonzero(np.logical_and.reduce(mask, axis=0)))
-        lo, hi = self.bounds[k]
-        if math.isfinite(lo) and math.isfinite(hi):
-            band = 0.01 * (hi - lo) / 2
-            sat = np.count_nonzero(np.less(h, lo + band, out=mask))
-            sat += np.count_nonzero(np.greater(h, hi - band, out=mask))
-            cols["sat_frac"][k] = sat / n
-        if finite:
-            cols["nonfinite_frac"][k] = 0.0
-        else:
-            self.finite[k] = False
-            cols["nonfinite_frac"][k] = 1.0 - np.count_nonzero(np.isfinite(flat)) / n
-        counts, below, above, _ = _stats._hist_counts(flat, self.edges, ws, finite=finite,
-                                                      params=self.params)
-        self.counts[k] = counts
-        self.below[k] = below
-        self.above[k] = above
-
-    def input(self, x: Array) -> None:
-        with np.errstate(all="ignore"):
-            mean, std, _ = _moments(x, self.ws)
-            self.x_second_moment = mean * mean + std * std
-
-    # backward
-    def upstream(self, g: Array) -> None:
-        with np.errstate(all="ignore"):
-            mean, std, _ = _moments(g, self.ws)
-            self.upstream_var = std * std
-            self.upstream_second_moment = mean * mean + std * std
-
-    def du_(self, k: int, du: Array) -> None:
-        pass
-
-    def dz_(self, k: int, dz: Array) -> None:
-        _, std, finite = _moments(dz, self.ws)
-        self.cols["dz_var"][k] = std * std
-        if not finite:
-            self.grad_finite[k] = False
-
-    def dw_(self, k: int, dw: Array, w: Array) -> None:
-        mean, std, _ = _moments(dw, self.ws)
-        self.cols["dw_var"][k] = std * std
-        norm = math.sqrt(dw.size) * math.hypot(mean, std)
-        self.cols["dw_ratio"][k] = norm / self.w_norms[k] if self.w_norms[k] else math.inf
-
-    def db_(self, k: int, db: Array) -> None:
-        _, std, _ = _moments(db.reshape(1, -1), self.ws)
-        self.cols["db_var"][k] = std * std
-
-    def dh_(self, k: int, dh: Array) -> None:
-        _, std, finite = _moments(dh, self.ws)
-        self.cols["dh_in_var"][k] = std * std
-        if not finite:
-            self.grad_finite[k] = False
-
-    def report(self, net: MLP, grad: str) -> Report:
-        cols = self.cols
-        depth = net.depth
-        cols["layer"] = np.arange(1, depth + 1, dtype=np.int64)
-        cols["fan_in"] = np.array(net.widths[:-1], dtype=np.int64)
-        cols["fan_out"] = np.array(net.widths[1:], dtype=np.int64)
-        bad = np.flatnonzero(~self.finite)
-        first = int(bad[0]) + 1 if bad.size else None
-        bad_g = np.flatnonzero(~self.grad_finite)
-        first_g = int(bad_g[-1]) + 1 if bad_g.size else None
-        meta: dict[str, Any] = {
-            "widths": list(net.widths),
-            "activations": [a.spec for a in net.activations],
-            "bounded": [a.bounded for a in net.activations],
-            "init": [_describe_init(i) for i in net.initializers],
-            "bias": net.bias,
-            "batch_norm": net.batch_norm,
-            "dtype": net.dtype.name,
-            "batch": self.batch,
-            "grad": grad,
-            "upstream_var": self.upstream_var,
-            "first_nonfinite_layer": first,
-            "first_nonfinite_grad_layer": first_g,
-            "mean_field": self.mean_field(net, grad),
-        }
-        hist = {"edges": self.edges, "counts": self.counts, "below": self.below,
-                "above": self.above}
-        rep = Report({k: cols[k] for k in _ordered(cols)}, hist, meta)
-        rep._defer_prediction(net.activations)
-        return rep
-
-    def mean_field(self, net: MLP, grad: str) -> dict[str, Any]:
-        """The inputs of the report's mean-field prediction (what this probe saw)."""
-        if self.biased_weights is not None:
-            k, mean, rms = self.biased_weights
-            note = (f"not predicted: the weights of layer {k} do not have zero mean (mean "
-                    f"{mean:.3g}, root mean square {rms:.3g}); mean-field theory needs "
-                    "independent zero-mean weights")
-        elif net.batch_norm:
-            note = ("gradients not predicted: batch norm couples the examples of a batch "
-                    "(Yang et al. 2019)")
-        elif grad in ("sum", "mse"):
-            note = (f"gradients not predicted for grad={grad!r}: the upstream gradient is not "
-                    "zero-mean noise independent of the forward pass")
-        else:
-            note = ""
-        return {"x_second_moment": self.x_second_moment,
-                "upstream_second_moment": self.upstream_second_moment,
-                "sigma_w": list(self.sigma_w), "bias_mean": list(self.bias_mean),
-                "bias_var": list(self.bias_var), "predicted": self.biased_weights is None,
-                "gradients": not note, "note": note}
-
-
-def _ordered(cols: dict[str, Array]) -> list[str]:
-    head = ["layer", "fan_in", "fan_out"]
-    return head + [c for c in COLUMNS if c in cols and c not in head] + [
-        c for c in cols if c not in COLUMNS and c not in head]
-
-
-def _moments(a: Array, ws: _stats._Workspace) -> tuple[float, float, bool]:
-    """``(mean, std, finite)``; for an array holding inf/nan, the moments of its finite part."""
-    mean, std, finite = _stats._fast_moments(a, ws)
-    if not finite:
-        flat = a.reshape(-1)
-        ok = flat[np.isfinite(flat)]
-        mean, std, _ = _stats._exact_moments(ok) if ok.size else (math.nan, math.nan, False)
-    return mean, std, finite
-
-
-def _describe_init(init: Any) -> str:
-    text = repr(init)
-    if text.startswith("<function"):
-        return getattr(init, "__name__", "callable")
-    return text
-
+    delay = 2.0 if progress is None else 0.0
+    return tqdm(it, desc=desc, disable=False, delay=delay, leave=False)  # type: ignore[no-any-return, unused-ignore]

@@ -1,17 +1,17 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
 A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
-per-layer histograms and metadata. A probe's report also carries the mean-field prediction of
-its measurements (:data:`PREDICTED`, computed by :mod:`initlab.theory` from the network's
-realized weights when first looked at). Extra columns can be attached with
-:meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
+per-layer histograms and metadata. A probe's report also carries the mean-field prediction of its
+measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from the
+network's realized weights and attached: a report is data plus formatting (the verdict is
+:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached
+with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
 :meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
 reports of independent draws and gives each statistic's mean and confidence interval.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,162 +21,33 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._format import align, cell, html_table
+from .._json import decode_float, jsonable
 from .._validate import check_bool, check_real, fail
 from ..stats import Histogram
+from ._predict import predict_columns, resolve_activations
+from .columns import (
+    COLUMNS,
+    DESCRIPTIONS,
+    INT_COLUMNS,
+    LABELS,
+    PREDICTED,
+    PREDICTED_DESCRIPTIONS,
+)
+from .verdicts import verdict as judge
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
 
     from ..activations import Activation
     from ..theory import Prediction
-    from .experiments import Verdict
+    from .verdicts import Verdict
 
 __all__ = ["COLUMNS", "DESCRIPTIONS", "PREDICTED", "LayerStats", "Report", "Trials"]
 
-Array = NDArray[Any]
-
-#: The measured columns of a :class:`Report`, in order (``db_var`` only with biases).
-COLUMNS: tuple[str, ...] = (
-    "layer", "fan_in", "fan_out", "w_std",
-    "pre_mean", "pre_std",
-    "act_mean", "act_std", "act_min", "act_max",
-    "sat_frac", "zero_frac", "dead_units", "nonfinite_frac",
-    "dz_var", "dh_in_var", "dw_var", "dw_ratio",
-)
-
-#: What each measured column holds.
-DESCRIPTIONS: dict[str, str] = {
-    "layer": "layer number l, from 1",
-    "fan_in": "fan-in of W^l (rows)",
-    "fan_out": "fan-out of W^l (columns)",
-    "w_std": "std of the weights W^l",
-    "pre_mean": "mean of the pre-activation u^l (the activation's input, after batch norm)",
-    "pre_std": "std of the pre-activation u^l",
-    "act_mean": "mean of the activation h^l",
-    "act_std": "std of the activation h^l",
-    "act_min": "smallest activation",
-    "act_max": "largest activation",
-    "sat_frac": "fraction of activations within 1% of the half-range of a bound "
-                "(bounded activations; nan otherwise)",
-    "zero_frac": "fraction of activations exactly zero",
-    "dead_units": "units that are zero for the whole batch",
-    "nonfinite_frac": "fraction of activations that are inf or nan",
-    "dz_var": "Var dL/dz^l, z^l = h^{l-1} W^l + b^l (the batch-norm input)",
-    "dh_in_var": "Var dL/dh^{l-1}, the state gradient at the layer's input",
-    "dw_var": "Var dL/dW^l (summed over the batch)",
-    "dw_ratio": "||dL/dW^l||_F / ||W^l||_F",
-    "db_var": "Var dL/db^l",
-}
-
-#: Measured column -> the column of a probe's report that holds its mean-field prediction.
-PREDICTED: dict[str, str] = {
-    "pre_std": "pre_std_pred",
-    "act_mean": "act_mean_pred",
-    "act_std": "act_std_pred",
-    "dz_var": "dz_var_pred",
-    "dh_in_var": "dh_in_var_pred",
-    "dw_var": "dw_var_pred",
-}
-
-_PREDICTED_DESCRIPTIONS = {
-    "pre_std_pred": "mean-field std of u^l: sqrt(Var z^l) (1 after batch norm)",
-    "act_mean_pred": "mean-field mean of h^l = phi(u^l)",
-    "act_std_pred": "mean-field std of h^l",
-    "dz_var_pred": "mean-field Var dL/dz^l (nan: not predicted)",
-    "dh_in_var_pred": "mean-field Var dL/dh^{l-1} (nan: not predicted)",
-    "dw_var_pred": "mean-field Var dL/dW^l, summed over the batch (nan: not predicted)",
-}
-
-_INT_COLUMNS = ("layer", "fan_in", "fan_out", "dead_units")
 _MF_FLOATS = ("x_second_moment", "upstream_second_moment")
 
-_LABELS = {
-    "layer": "layer", "shape": "fan_in x out", "w_std": "W std",
-    "pre_mean": "pre mean", "pre_std": "pre std", "act_mean": "act mean",
-    "act_std": "act std", "act_min": "act min", "act_max": "act max",
-    "sat_frac": "saturated", "zero_frac": "zero", "dead_units": "dead",
-    "nonfinite_frac": "non-finite", "dz_var": "Var dL/dz", "dh_in_var": "Var dL/dh_in",
-    "dw_var": "Var dL/dW", "dw_ratio": "|dW|/|W|", "db_var": "Var dL/db",
-}
-
-
-def _fmt(value: object) -> str:
-    """Compact number formatting for tables."""
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, (int, np.integer)):
-        return str(int(value))
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    v = float(value)  # type: ignore[arg-type]
-    if math.isnan(v):
-        return "nan"
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    if v == 0:
-        return "0"
-    if abs(v) >= 1e4 or abs(v) < 1e-3:
-        return f"{v:.3e}"
-    return f"{v:.4g}"
-
-
-def _json_float(v: float) -> float | str | None:
-    """JSON has no inf/nan: nan -> null, +-inf -> "inf"/"-inf"."""
-    if math.isnan(v):
-        return None
-    if math.isinf(v):
-        return "inf" if v > 0 else "-inf"
-    return v
-
-
-def _from_json_float(v: object) -> float:
-    if v is None:
-        return math.nan
-    if isinstance(v, str):
-        return float(v)
-    return float(v)  # type: ignore[arg-type]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return _json_float(float(value))
-    return value
-
-
-def _align(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
-              for i in range(len(header))]
-    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
-    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join(lines)
-
-
-def _html_table(caption: str, header: Sequence[str], rows: Sequence[Sequence[str]],
-                footer: str = "") -> str:
-    out = ["<table class=\"initlab-report\">",
-           f"<caption style=\"text-align:left\">{html.escape(caption)}</caption>", "<thead><tr>"]
-    out += [f"<th>{html.escape(h)}</th>" for h in header]
-    out.append("</tr></thead><tbody>")
-    for r in rows:
-        out.append("<tr>" + "".join(f"<td style=\"text-align:right\">{html.escape(c)}</td>"
-                                    for c in r) + "</tr>")
-    out.append("</tbody></table>")
-    if footer:
-        out.append(f"<p>{html.escape(footer)}</p>")
-    return "\n".join(out)
-
+Array = NDArray[Any]
 
 # --------------------------------------------------------------------------------------------
 
@@ -259,7 +130,14 @@ class Report:
         ``first_nonfinite_layer``, ``first_nonfinite_grad_layer``, ``mean_field`` (the inputs
         of the prediction, see Notes), and an optional ``title``.
     predictions : mapping of str to str, optional
-        Measured column -> the extra column that predicts it.
+        Measured column -> the column (given in ``columns``) that predicts it.
+    descriptions : mapping of str to str, optional
+        What the extra columns hold (:meth:`describe_columns`).
+    prediction : initlab.theory.Prediction, optional
+        The mean-field prediction behind the predicted columns (:attr:`prediction`).
+    activations : sequence of Activation, optional
+        The layers' activations (:attr:`activations`; the verdict's mean-field clause uses
+        them).
 
     Notes
     -----
@@ -275,16 +153,16 @@ class Report:
     ``sigma_w`` :math:`= \sqrt{n_{l-1}\,\overline{W^2}}`, the mean and variance of its biases
     (``bias_mean``, ``bias_var``), the input's second moment ``x_second_moment``
     :math:`\overline{x^2}` and the upstream gradient's ``upstream_second_moment``
-    :math:`\overline{G^2}`; the weight gradients are summed over ``batch`` examples. Recording
-    these costs the probe nothing measurable; the quadratures run once, when a predicted
-    column, :attr:`columns`, :attr:`predictions`, :attr:`prediction`, :attr:`meta` or a
-    format (table, records, JSON, HTML, plot, verdict) is first asked for (a few milliseconds
-    for 100 layers). Not predicted (nan, shown as ``-``; the reason is in
-    ``meta['mean_field']['note']``): the gradients with batch norm (it couples the examples
-    of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the upstream gradient
-    is then not zero-mean noise independent of the forward pass). A network whose weights do
-    not have zero mean (e.g. ``init='ones'``) gets no predicted columns at all
-    (``meta['mean_field']['predicted']`` is false). With batch norm the forward
+    :math:`\overline{G^2}`; the weight gradients are summed over ``batch`` examples. The probe
+    runs the quadratures once (:func:`initlab.theory.propagate`, a few milliseconds for 100
+    layers) and passes the columns, the :class:`~initlab.theory.Prediction` and the
+    activations to the constructor (``predictions``, ``descriptions``, ``prediction``,
+    ``activations``); nothing is computed later. Not predicted (nan, shown as ``-``; the
+    reason is in ``meta['mean_field']['note']``): the gradients with batch norm (it couples
+    the examples of a batch, Yang et al. 2019) and for ``grad='sum'`` or ``'mse'`` (the
+    upstream gradient is then not zero-mean noise independent of the forward pass). A network
+    whose weights do not have zero mean (e.g. ``init='ones'``) gets no predicted columns at
+    all (``meta['mean_field']['predicted']`` is false). With batch norm the forward
     columns are predicted after normalization: :math:`\phi` of :math:`\mathcal{N}(0, 1)`
     (:math:`\varepsilon` neglected). A report rebuilt by :meth:`from_json` keeps the predicted
     columns.
@@ -320,11 +198,15 @@ class Report:
         histograms: Mapping[str, ArrayLike],
         meta: Mapping[str, Any],
         predictions: Mapping[str, str] | None = None,
+        *,
+        descriptions: Mapping[str, str] | None = None,
+        prediction: Prediction | None = None,
+        activations: Sequence[Activation] | None = None,
     ) -> None:
         cols: dict[str, Array] = {}
         depth = None
         for name, values in columns.items():
-            arr = np.array(values, dtype=np.int64 if name in _INT_COLUMNS else np.float64)
+            arr = np.array(values, dtype=np.int64 if name in INT_COLUMNS else np.float64)
             if arr.ndim != 1 or (depth is not None and arr.size != depth):
                 fail("Report", name, values, "use one value per layer")
             depth = arr.size
@@ -345,83 +227,14 @@ class Report:
             arr.flags.writeable = False
         self._meta = dict(meta)
         self._predictions: dict[str, str] = dict(predictions or {})
+        for measured, name in self._predictions.items():
+            if measured not in cols or name not in cols:
+                fail("Report", "predictions", dict(self._predictions), "map measured columns "
+                     "to columns of the report")
         self._descriptions: dict[str, str] = {}
-        # the mean-field prediction: deferred until first needed (see _materialize)
-        self._mf_acts: tuple[Activation, ...] | None = None
-        self._mf_pending = False
-        self._prediction: Prediction | None = None
-        self._prediction_tried = False
-
-    # -- the mean-field prediction --------------------------------------------------------
-
-    def _defer_prediction(self, activations: Sequence[Activation]) -> None:
-        """Attach the predicted columns when first needed (called by ``MLP.probe``)."""
-        self._mf_acts = tuple(activations)
-        self._mf_pending = True
-
-    def _materialize(self) -> None:
-        if not self._mf_pending:
-            return
-        self._mf_pending = False
-        pred = self._compute_prediction()
-        if pred is None:
-            return
-        mf = self._meta["mean_field"]
-        with np.errstate(all="ignore"):
-            mu = np.asarray(mf["bias_mean"], dtype=np.float64)
-            pre = (np.ones(self._depth) if pred.batch_norm
-                   else np.sqrt(np.maximum(pred.q - mu * mu, 0.0)))
-            dh_in = np.concatenate([[pred.dx], pred.dh[:-1]])
-            # E phi of an odd phi under a centred Gaussian is 0: drop the quadrature's 1e-17
-            h_mean = np.where(np.abs(pred.h_mean) <= 1e-13 * np.sqrt(pred.h_second_moment),
-                              0.0, pred.h_mean)
-        values = {"pre_std": pre, "act_mean": h_mean, "act_std": pred.h_std,
-                  "dz_var": pred.dz, "dh_in_var": dh_in, "dw_var": pred.dw}
-        for measured, name in PREDICTED.items():
-            if measured in self._cols and name not in self._cols \
-                    and measured not in self._predictions:
-                self._attach(name, values[measured], measured, _PREDICTED_DESCRIPTIONS[name])
-
-    def _mean_field_activations(self) -> tuple[Activation, ...] | None:
-        """The layers' activations for the prediction (resolved from their specs for a report
-        read from JSON; None when one cannot be resolved)."""
-        if self._mf_acts is not None:
-            return self._mf_acts
-        from ..activations import activation
-
-        try:
-            return tuple(activation(spec) for spec in self._meta.get("activations", []))
-        except (TypeError, ValueError):
-            return None
-
-    def _compute_prediction(self) -> Prediction | None:
-        if self._prediction_tried:
-            return self._prediction
-        self._prediction_tried = True
-        mf = self._meta.get("mean_field")
-        if not isinstance(mf, Mapping) or not mf.get("predicted", True):
-            return None
-        acts = self._mean_field_activations()
-        if acts is None:
-            return None
-        from .. import theory
-
-        m = self._meta
-        try:
-            widths = tuple(int(w) for w in m["widths"])
-            sw2 = [float(v) ** 2 for v in mf["sigma_w"]]
-            biases = [(float(a), float(b)) for a, b in
-                      zip(mf["bias_mean"], mf["bias_var"], strict=True)]
-            grad = float(mf["upstream_second_moment"]) if mf.get("gradients") else math.nan
-            with np.errstate(all="ignore"):
-                self._prediction = theory._propagate(
-                    widths, list(acts), sw2, biases, bool(m.get("batch_norm")),
-                    float(mf["x_second_moment"]), grad, int(m["batch"]))
-        except (ArithmeticError, KeyError, NotImplementedError, TypeError, ValueError) as exc:
-            note = f"not predicted: {exc}"
-            self._meta["mean_field"] = {**mf, "note": note}
-            self._prediction = None
-        return self._prediction
+        self._descriptions.update(descriptions or {})
+        self._prediction = prediction
+        self._activations = None if activations is None else tuple(activations)
 
     @property
     def prediction(self) -> Prediction | None:
@@ -432,8 +245,9 @@ class Report:
         initlab.theory.Prediction or None
             :func:`initlab.theory.predict` of the probed network with what the probe saw
             (``meta['mean_field']``); None for a report without one (built by hand, or of a
-            network whose weights do not have zero mean). For a report read from JSON it is
-            recomputed from ``meta['mean_field']`` when the activations are known by name.
+            network whose weights do not have zero mean). :meth:`initlab.MLP.probe` computes
+            it with its report; for a report read from JSON, :meth:`from_dict` recomputes it
+            from ``meta['mean_field']`` when the activations are known by name.
 
         References
         ----------
@@ -452,8 +266,13 @@ class Report:
         >>> round(float(p.chi[-1]), 3), f"{p.dx:.3f}", f"{rep['dh_in_var'][0]:.3f}"
         (0.953, '0.037', '0.040')
         """
-        self._materialize()
-        return self._compute_prediction()
+        return self._prediction
+
+    @property
+    def activations(self) -> tuple[Activation, ...] | None:
+        """The layers' :class:`~initlab.Activation` objects when known (a probe's report, or
+        a report read from JSON whose activations have names), else None."""
+        return self._activations
 
     # -- access ---------------------------------------------------------------------------
 
@@ -468,13 +287,11 @@ class Report:
     @property
     def columns(self) -> tuple[str, ...]:
         """Names of all columns, measured first, then attached ones (predictions included)."""
-        self._materialize()
         return tuple(self._cols)
 
     @property
     def meta(self) -> dict[str, Any]:
         """Network and probe settings (a copy)."""
-        self._materialize()
         return dict(self._meta)
 
     @property
@@ -522,22 +339,16 @@ class Report:
     @property
     def predictions(self) -> dict[str, str]:
         """Measured column -> the attached column that predicts it."""
-        self._materialize()
         return dict(self._predictions)
 
     def __getitem__(self, name: str) -> Array:
         col = self._cols.get(name)
-        if col is None:
-            self._materialize()
-            col = self._cols.get(name)
         if col is None:
             raise KeyError(f"Report: no column {name!r}; the columns are "
                            f"{', '.join(self._cols)}.")
         return col
 
     def __contains__(self, name: object) -> bool:
-        if name not in self._cols:
-            self._materialize()
         return name in self._cols
 
     def histogram(self, layer: int) -> Histogram:
@@ -564,14 +375,13 @@ class Report:
 
     def layer(self, layer: int) -> LayerStats:
         """The measurements of ``layer`` (numbered from 1)."""
-        self._materialize()
         i = self._index(layer)
         c = self._cols
         std: dict[str, Any] = {
-            name: (int(c[name][i]) if name in _INT_COLUMNS else float(c[name][i]))
+            name: (int(c[name][i]) if name in INT_COLUMNS else float(c[name][i]))
             for name in COLUMNS if name in c}
         for name in COLUMNS:
-            std.setdefault(name, 0 if name in _INT_COLUMNS else math.nan)
+            std.setdefault(name, 0 if name in INT_COLUMNS else math.nan)
         extra = {name: float(c[name][i]) for name in c if name not in COLUMNS}
         return LayerStats(**std, finite=bool(self.finite[i]), histogram=self.histogram(i + 1),
                           extra=extra)
@@ -615,7 +425,6 @@ class Report:
         array([0.5])
         """
         func = "Report.add_column"
-        self._materialize()
         if not isinstance(name, str) or not name:
             fail(func, "name", name, "use a non-empty string", TypeError)
         if name in self._cols:
@@ -642,7 +451,6 @@ class Report:
 
     def describe_columns(self) -> dict[str, str]:
         """Column name -> what it holds."""
-        self._materialize()
         out = {n: DESCRIPTIONS.get(n, self._descriptions.get(n, "")) for n in self._cols}
         for measured, pred in self._predictions.items():
             if not out[pred]:
@@ -664,7 +472,6 @@ class Report:
         return cols
 
     def _expand(self, columns: Sequence[str] | None, predictions: bool = True) -> list[str]:
-        self._materialize()
         names = list(columns) if columns is not None else self._default_columns()
         out: list[str] = []
         for n in names:
@@ -683,13 +490,13 @@ class Report:
         v = self._cols[name][i]
         if name in self._predictions.values() and math.isnan(float(v)):
             return "-"                                  # not predicted
-        return _fmt(int(v) if name in _INT_COLUMNS else float(v))
+        return cell(int(v) if name in INT_COLUMNS else float(v))
 
     def _label(self, name: str) -> str:
         for measured, pred in self._predictions.items():
             if pred == name:
-                return f"{_LABELS.get(measured, measured)} (pred)"
-        return _LABELS.get(name, name)
+                return f"{LABELS.get(measured, measured)} (pred)"
+        return LABELS.get(name, name)
 
     def _labels(self, names: Sequence[str]) -> list[str]:
         """Column headers; a prediction right after its measurement is just ``(pred)``."""
@@ -733,7 +540,7 @@ class Report:
         """
         names = self._expand(columns, check_bool("Report.table", "predictions", predictions))
         rows = [[self._cell(n, i) for n in names] for i in self._rows(layers)]
-        return _align(self._labels(names), rows)
+        return align(self._labels(names), rows)
 
     def __repr__(self) -> str:
         first = self.first_nonfinite_layer
@@ -762,13 +569,12 @@ class Report:
         >>> rec[0]["layer"], "act_std" in rec[0], rec[0]["finite"]
         (1, True, True)
         """
-        self._materialize()
         out = []
         finite = self.finite
         for i in range(self._depth):
             row: dict[str, Any] = {}
             for n, arr in self._cols.items():
-                row[n] = int(arr[i]) if n in _INT_COLUMNS else float(arr[i])
+                row[n] = int(arr[i]) if n in INT_COLUMNS else float(arr[i])
             row["finite"] = bool(finite[i])
             if histograms:
                 row["hist_counts"] = self._hist["counts"][i].tolist()
@@ -778,11 +584,10 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """Everything (meta, columns, histograms, predictions), JSON-ready: nan becomes None
         and infinities the strings ``'inf'``/``'-inf'``."""
-        self._materialize()
         return {
-            "meta": _jsonable(self._meta),
-            "columns": {n: _jsonable(a) for n, a in self._cols.items()},
-            "histograms": {k: _jsonable(v) for k, v in self._hist.items()},
+            "meta": jsonable(self._meta),
+            "columns": {n: jsonable(a) for n, a in self._cols.items()},
+            "histograms": {k: jsonable(v) for k, v in self._hist.items()},
             "predictions": dict(self._predictions),
         }
 
@@ -801,24 +606,46 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
-        """Rebuild a report from :meth:`to_dict`'s output."""
-        cols = {n: [_from_json_float(v) for v in vals]
-                for n, vals in data["columns"].items()}
-        meta = dict(data["meta"])
-        if isinstance(meta.get("upstream_var"), (str, type(None))):
-            meta["upstream_var"] = _from_json_float(meta.get("upstream_var"))
-        mf = meta.get("mean_field")
-        if isinstance(mf, Mapping):
-            meta["mean_field"] = {
-                k: ([_from_json_float(x) for x in v] if isinstance(v, list)
-                    else _from_json_float(v) if k in _MF_FLOATS else v)
-                for k, v in mf.items()}
-        preds = dict(data.get("predictions", {}))
-        ordered = {n: v for n, v in cols.items() if n not in preds.values()}
-        rep = cls(ordered, data["histograms"], meta)
-        for measured, name in preds.items():
-            rep.add_column(name, cols[name], predicts=measured,
-                           description=_PREDICTED_DESCRIPTIONS.get(name))
+        """Rebuild a report from :meth:`to_dict`'s output.
+
+        The mean-field :attr:`prediction` is recomputed from ``meta['mean_field']`` when the
+        activations are known by name (the predicted columns themselves are read as stored).
+
+        Raises
+        ------
+        ValueError
+            When ``data`` is not a report's dict (the message says which part is missing).
+        """
+        func = "Report.from_dict"
+        expected = ("use the output of Report.to_dict(): a dict with 'meta', 'columns' and "
+                    "'histograms'")
+        if not isinstance(data, Mapping) or not all(
+                isinstance(data.get(k), Mapping) for k in ("meta", "columns", "histograms")):
+            fail(func, "data", data, expected)
+        try:
+            cols = {str(n): [decode_float(v) for v in vals]
+                    for n, vals in data["columns"].items()}
+            meta = dict(data["meta"])
+            if isinstance(meta.get("upstream_var"), (str, type(None))):
+                meta["upstream_var"] = decode_float(meta.get("upstream_var"))
+            mf = meta.get("mean_field")
+            if isinstance(mf, Mapping):
+                meta["mean_field"] = {
+                    k: ([decode_float(x) for x in v] if isinstance(v, list)
+                        else decode_float(v) if k in _MF_FLOATS else v)
+                    for k, v in mf.items()}
+            preds = dict(data.get("predictions", {}))
+            acts = resolve_activations(meta)
+            prediction = predict_columns(meta, acts)[0] if preds else None
+            ordered = {n: v for n, v in cols.items() if n not in preds.values()}
+            rep = cls(ordered, data["histograms"], meta, prediction=prediction,
+                      activations=acts)
+            for measured, name in preds.items():
+                rep.add_column(name, cols[name], predicts=measured,
+                               description=PREDICTED_DESCRIPTIONS.get(name))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{func}: data is not a report's dict ({exc}); {expected}.") \
+                from None
         for name, vals in cols.items():
             if name not in rep._cols:
                 rep.add_column(name, vals)
@@ -826,35 +653,59 @@ class Report:
 
     @classmethod
     def from_json(cls, text: str) -> Report:
-        """Rebuild a report from :meth:`to_json`'s output."""
-        return cls.from_dict(json.loads(text))
+        """Rebuild a report from :meth:`to_json`'s output.
+
+        Raises
+        ------
+        ValueError
+            When ``text`` is not the JSON of a report (the message says what was expected).
+
+        Examples
+        --------
+        >>> from initlab.engine import Report
+        >>> Report.from_json("garbage")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: Report.from_json: text='garbage' is not accepted; use the output of ...
+        """
+        func = "Report.from_json"
+        if not isinstance(text, (str, bytes, bytearray)):
+            fail(func, "text", text, "use the str that Report.to_json() returned", TypeError)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            fail(func, "text", text, "use the output of Report.to_json() (a JSON object "
+                 f"with 'meta', 'columns' and 'histograms'), not invalid JSON ({exc.msg} at "
+                 f"line {exc.lineno}, column {exc.colno})")
+        return cls.from_dict(data)
 
     def _repr_html_(self) -> str:
-        self._materialize()
         names = self._expand(None)
         rows = [[self._cell(n, i) for n in names] for i in self._rows(None)]
         try:
             footer = "verdict: " + self.verdict().message
         except Exception:  # pragma: no cover - never let a display fail
             footer = ""
-        return _html_table(self.title, self._labels(names), rows, footer)
+        return html_table(self.title, self._labels(names), rows, footer)
 
     def verdict(self) -> Verdict:
         """Classify the signal: vanishing, saturating, exploding or healthy.
 
-        See :func:`initlab.engine.experiments.verdict`.
+        See :func:`initlab.engine.verdict` (module :mod:`initlab.engine.verdicts`).
         """
-        from .experiments import verdict
+        return judge(self)
 
-        return verdict(self)
-
-    def plot(self, path: str | None = None, **kwargs: Any) -> Figure:
+    def plot(self, path: str | None = None, *, ax: Any = None, **kwargs: Any) -> Figure:
         """Per-layer histograms and std / gradient variance against depth (matplotlib).
 
         Parameters
         ----------
         path : str, optional
             Also save the figure there (format from the extension, e.g. ``.png``).
+        ax : matplotlib Axes or pair of Axes, optional
+            Draw into existing axes instead of a new figure: one Axes gets the activation std
+            and the input-gradient variance against depth, a pair gets the two depth panels
+            (std; gradient variances). No histograms then. The figure of the axes is returned.
         **kwargs
             Passed to :func:`initlab.plotting.plot_report` (``layers``, ``title``,
             ``figsize``).
@@ -868,9 +719,9 @@ class Report:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from .. import plotting
+        from ..plotting import plot_report
 
-        return plotting.plot_report(self, path=path, **kwargs)
+        return plot_report(self, path=path, ax=ax, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1047,9 +898,12 @@ class Trials:
         --------
         >>> import numpy as np, initlab
         >>> t = initlab.MLP([8, 8], init="ones").trials(np.ones((4, 8)), 3, grad="sum")
-        >>> print(t.table(["act_std"]))
-        layer  act std (mean [95% CI])
-            1                 0 [0, 0]
+        >>> print(t.table(["layer", "fan_in", "act_std"]))
+        layer  fan_in  act std (mean [95% CI])
+            1       8                 0 [0, 0]
+
+        The layer is always the first column; ``fan_in`` and ``fan_out`` are the same in
+        every draw and shown as plain numbers.
         """
         names = list(columns) if columns is not None else ["act_std", "dh_in_var", "dw_var"]
         first = self._reports[0]
@@ -1057,24 +911,32 @@ class Trials:
         header = ["layer"]
         cells: list[tuple[str, Array, Array | None, Array | None]] = []
         for n in names:
-            header.append(f"{_LABELS.get(n, n)} (mean [{self._confidence:.0%} CI])")
+            if n == "layer":
+                continue
+            if n in ("fan_in", "fan_out"):
+                header.append(LABELS.get(n, n))
+                cells.append(("int", np.asarray(first[n]), None, None))
+                continue
+            header.append(f"{LABELS.get(n, n)} (mean [{self._confidence:.0%} CI])")
             cells.append(("ci", self.mean(n), *self.interval(n)))
             pred = self.predicted(n)
             if pred is not None and n not in first.predictions.values():
-                header.append(f"{_LABELS.get(n, n)} (pred)")
+                header.append(f"{LABELS.get(n, n)} (pred)")
                 cells.append(("pred", pred, None, None))
         rows = []
         for i in rows_idx:
             row = [str(i + 1)]
             for kind, m, lo, hi in cells:
-                if kind == "pred":
-                    row.append("-" if math.isnan(float(m[i])) else _fmt(float(m[i])))
+                if kind == "int":
+                    row.append(str(int(m[i])))
+                elif kind == "pred":
+                    row.append("-" if math.isnan(float(m[i])) else cell(float(m[i])))
                 else:
                     assert lo is not None and hi is not None
-                    row.append(f"{_fmt(float(m[i]))} [{_fmt(float(lo[i]))}, "
-                               f"{_fmt(float(hi[i]))}]")
+                    row.append(f"{cell(float(m[i]))} [{cell(float(lo[i]))}, "
+                               f"{cell(float(hi[i]))}]")
             rows.append(row)
-        return _align(header, rows)
+        return align(header, rows)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per layer: ``<col>_mean``, ``<col>_low``, ``<col>_high`` for each column."""
@@ -1097,8 +959,8 @@ class Trials:
         draw's first non-finite layer (nan -> null, infinities -> strings)."""
         data = {"n": self.n, "confidence": self._confidence,
                 "first_nonfinite_layers": self.first_nonfinite_layers,
-                "meta": _jsonable(self._reports[0].meta),
-                "records": _jsonable(self.to_records())}
+                "meta": jsonable(self._reports[0].meta),
+                "records": jsonable(self.to_records())}
         return json.dumps(data, indent=indent, allow_nan=False)
 
     def __repr__(self) -> str:
@@ -1107,11 +969,11 @@ class Trials:
     def _repr_html_(self) -> str:
         names = ["act_std", "dh_in_var", "dw_var"]
         stats = {n: (self.mean(n), *self.interval(n)) for n in names}
-        rows = [[str(i + 1)] + [f"{_fmt(float(stats[n][0][i]))} [{_fmt(float(stats[n][1][i]))}"
-                                f", {_fmt(float(stats[n][2][i]))}]" for n in names]
+        rows = [[str(i + 1)] + [f"{cell(float(stats[n][0][i]))} [{cell(float(stats[n][1][i]))}"
+                                f", {cell(float(stats[n][2][i]))}]" for n in names]
                 for i in range(self.depth)]
-        header = ["layer"] + [_LABELS.get(n, n) for n in names]
-        return _html_table(f"{self.n} draws: {self._reports[0].title} (mean "
+        header = ["layer"] + [LABELS.get(n, n) for n in names]
+        return html_table(f"{self.n} draws: {self._reports[0].title} (mean "
                            f"[{self._confidence:.0%} CI])", header, rows)
 
     def plot(self, path: str | None = None, **kwargs: Any) -> Figure:
@@ -1122,6 +984,6 @@ class Trials:
         ImportError
             Without matplotlib (``pip install "initlab[plot]"``).
         """
-        from .. import plotting
+        from ..plotting import plot_trials
 
-        return plotting.plot_trials(self, path=path, **kwargs)
+        return plot_trials(self, path=path, **kwargs)
