@@ -212,7 +212,8 @@ class LogArange(_Structured):
 
     def _values(self, dims: tuple[int, ...], rng: object) -> Array:
         row = np.log(np.arange(self.start, self.start + dims[-1], dtype=np.float64))
-        return np.broadcast_to(row, dims).copy()
+        result: Array = np.broadcast_to(row, dims).copy()
+        return result
 
 
 class InverseSoftplusLogUniform(_Structured):
