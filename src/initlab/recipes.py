@@ -568,9 +568,11 @@ def gpt2(n_layer: int, *, std: float = 0.02, names: Mapping[str, str | None] | N
     Examples
     --------
     >>> import initlab.recipes as R
-    >>> print(R.gpt2(12).describe())  # doctest: +NORMALIZE_WHITESPACE
-    gpt2(n_layer=12, std=0.02): Radford et al. 2019, Language Models are Unsupervised Multitask Learners
-    reference: karpathy/nanoGPT model.py: GPT.__init__ lines 141-145, GPT._init_weights lines 162-168
+    >>> print(R.gpt2(12).describe())
+    gpt2(n_layer=12, std=0.02)
+    paper: Radford et al. 2019, Language Models are Unsupervised Multitask Learners
+    reference: karpathy/nanoGPT model.py: GPT.__init__ lines 141-145, GPT._init_weights
+      lines 162-168
     parameter             distribution  std (formula)      std
     *c_proj.weight        N(0, σ²)      0.02/√(2·n_layer)  0.00408248
     *ln_?.weight          constant 1    0                  0
