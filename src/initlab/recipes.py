@@ -905,7 +905,7 @@ def deepnorm(n_encoder: int, n_decoder: int, *, d_model: int | None = None,
     >>> import initlab.recipes as R
     >>> r = R.deepnorm(12, 0)
     >>> round(r.constants["beta_encoder"], 6), round(r.constants["alpha_encoder"], 6)
-    (0.31947, 2.213364)
+    (0.319472, 2.213364)
     """
     func = "deepnorm"
     n = _int(func, "n_encoder", n_encoder, 0)
