@@ -380,8 +380,8 @@ def test_names_adapts_patterns() -> None:
     nn = torch.nn
     model = build({"blocks.0.out": nn.Linear(64, 64), "blocks.0.inp": nn.Linear(64, 64)})
     recipe = R.gpt2(8, names={"*c_proj.weight": "*.out.weight", "*ln_?.weight": None,
-                              "*ln_?.bias": None})
-    assert list(recipe.rules()) == ["*.out.weight"]
+                              "*ln_?.bias": None, "*.wpe.weight": "pos.weight"})
+    assert list(recipe.rules()) == ["*.out.weight", "*.wte.weight", "pos.weight"]
     apply_recipe(model, recipe)
     check(model, {"blocks.0.out.weight": ("normal", 0.02 / 4),
                   "blocks.0.inp.weight": ("normal", 0.02)})

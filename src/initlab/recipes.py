@@ -555,7 +555,9 @@ def gpt2(n_layer: int, *, std: float = 0.02, names: Mapping[str, str | None] | N
     -----
     Every ``Linear`` and ``Embedding`` weight :math:`\mathcal N(0, 0.02^2)`, biases 0; then
     every parameter whose name ends in ``c_proj.weight`` (the attention and MLP output
-    projections, two per block) :math:`\mathcal N(0, (0.02/\sqrt{2N})^2)`; nanoGPT's own
+    projections, two per block) :math:`\mathcal N(0, (0.02/\sqrt{2N})^2)` (the token and
+    position embeddings ``wte``, ``wpe`` have explicit rules, since a bridge's default may
+    leave embeddings alone); nanoGPT's own
     ``LayerNorm`` class (not ``torch.nn.LayerNorm``) weight 1, bias 0. ``lm_head`` is tied
     to ``transformer.wte``.
 
@@ -575,6 +577,8 @@ def gpt2(n_layer: int, *, std: float = 0.02, names: Mapping[str, str | None] | N
       lines 162-168
     parameter             distribution  std (formula)      std
     *c_proj.weight        N(0, σ²)      0.02/√(2·n_layer)  0.00408248
+    *.wte.weight          N(0, σ²)      0.02               0.02
+    *.wpe.weight          N(0, σ²)      0.02               0.02
     *ln_?.weight          constant 1    0                  0
     *ln_?.bias            constant 0    0                  0
     (every other weight)  N(0, σ²)      0.02               0.02
@@ -585,6 +589,7 @@ def gpt2(n_layer: int, *, std: float = 0.02, names: Mapping[str, str | None] | N
     base = f"{s:g}"
     entries = [
         _normal("*c_proj.weight", s / math.sqrt(2 * n), f"{base}/√(2·n_layer)"),
+        _normal("*.wte.weight", s, base), _normal("*.wpe.weight", s, base),
         _const("*ln_?.weight", 1.0), _const("*ln_?.bias", 0.0),
     ]
     return Recipe(func, {"n_layer": n, "std": s}, entries,
@@ -620,7 +625,8 @@ def bert(*, initializer_range: float = 0.02,
     -----
     ``BertPreTrainedModel._init_weights``: ``Linear`` weight
     :math:`\mathcal N(0, r^2)`, bias 0; ``Embedding`` :math:`\mathcal N(0, r^2)` with the
-    ``padding_idx`` row zeroed (a bridge's ``Embedding`` handling, not a name rule);
+    ``padding_idx`` row zeroed (a bridge's ``Embedding`` handling, not a name rule; the three
+    embeddings have explicit rules since a bridge's default may leave embeddings alone);
     ``LayerNorm`` 1/0 (the bridges' norm default). The original TensorFlow BERT drew from a
     truncated normal; Hugging Face's (reproduced here) does not truncate.
 
@@ -634,12 +640,16 @@ def bert(*, initializer_range: float = 0.02,
     Examples
     --------
     >>> import initlab.recipes as R
-    >>> R.bert().as_rules()
-    (Normal(mean=0.0, std=0.02), {})
+    >>> default, rules = R.bert().as_rules()
+    >>> default, list(rules)
+    (Normal(mean=0.0, std=0.02), ['*.word_embeddings.weight', '*.position_embeddings.weight',
+     '*.token_type_embeddings.weight'])
     """
     func = "bert"
     r = _pos(func, "initializer_range", initializer_range)
-    return Recipe(func, {"initializer_range": r}, [], default=_normal("*", r, f"{r:g}"),
+    entries = [_normal(f"*.{k}_embeddings.weight", r, f"{r:g}")
+               for k in ("word", "position", "token_type")]
+    return Recipe(func, {"initializer_range": r}, entries, default=_normal("*", r, f"{r:g}"),
                   paper="Devlin et al. 2019, BERT, arXiv:1810.04805",
                   reference="huggingface/transformers src/transformers/models/bert/"
                             "modeling_bert.py: BertPreTrainedModel._init_weights",
@@ -976,7 +986,9 @@ def t_fixup(n_layers: int, *, n_decoder: int | None = None, d_model: int | None 
     ``v_proj`` times :math:`\sqrt2 \cdot 0.67 N^{-1/4}`; per decoder layer the same with
     :math:`(9M)^{-1/4}` (self- and encoder attention). Token embeddings
     :math:`\mathcal N(0, d^{-1})` times :math:`(9N)^{-1/4}` (encoder) and
-    :math:`(9M)^{-1/4}` (decoder, when not shared).
+    :math:`(9M)^{-1/4}` (decoder, when not shared). Every other weight is left to the
+    framework (``default`` is ``None``); the rules cover every weight of fairseq's
+    transformer layers.
 
     References
     ----------
@@ -1021,7 +1033,7 @@ def t_fixup(n_layers: int, *, n_decoder: int | None = None, d_model: int | None 
             entries.append(_normal("decoder.embed_tokens.weight",
                                    dm ** -0.5 * (9 * m) ** -0.25, "d_model^(-1/2)·(9M)^(-1/4)"))
     return Recipe(func, {"n_layers": n, "n_decoder": m, "d_model": dm}, entries,
-                  default=_xavier_uniform("*", 1.0, "1"),
+                  default=None,
                   paper="Huang et al. 2020, Improving Transformer Optimization Through Better "
                         "Initialization (T-Fixup), ICML 2020",
                   reference="layer6ai-labs/T-Fixup fairseq/modules/transformer_layer.py lines "
