@@ -375,6 +375,24 @@ def test_gpt2_applied_to_nanogpt_names() -> None:
     check(model, exp)
 
 
+def test_bert_applied_to_hugging_face_names() -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    d = 64
+    spec: dict[str, object] = {
+        "bert.embeddings.word_embeddings": nn.Embedding(300, d),
+        "bert.embeddings.position_embeddings": nn.Embedding(64, d),
+        "bert.embeddings.token_type_embeddings": nn.Embedding(2, d),
+        "bert.embeddings.LayerNorm": nn.LayerNorm(d),
+        "bert.encoder.layer.0.attention.self.query": nn.Linear(d, d),
+        "bert.encoder.layer.0.intermediate.dense": nn.Linear(d, 4 * d),
+        "bert.pooler.dense": nn.Linear(d, d)}
+    model = build(spec)
+    apply_recipe(model, R.bert(initializer_range=0.05))
+    # modeling_bert.py _init_weights: Linear and Embedding weights normal_(std=0.05)
+    check(model, {k + ".weight": ("normal", 0.05) for k in spec if "LayerNorm" not in k})
+
+
 def test_names_adapts_patterns() -> None:
     torch = pytest.importorskip("torch")
     nn = torch.nn

@@ -513,6 +513,12 @@ def parametrize(target: object, base: object, *, delta: object = None,
     - weight decay: divided by the lr multiplier (as ``MuAdam``/``MuSGD``).
     - readout: input times ``output_mult / m`` (``MuReadout.forward``).
 
+    Shapes alone do not say how a tensor is used: a PyTorch ``Embedding`` weight
+    ``(num_embeddings, dim)`` reads like a ``Linear(dim, num_embeddings)`` weight, its fan-in
+    the width. ``mup`` treats it the same way (this plan reproduces it). With ``'spectral'``
+    an embedding therefore gets the σ of a ``Linear(dim, num_embeddings)``; when its fan-in
+    should be the vocabulary, give it your own rule (the bridges' ``rules=`` come first).
+
     References
     ----------
     .. [1] G. Yang, E. J. Hu et al., "Tensor Programs V: Tuning Large Neural Networks via
