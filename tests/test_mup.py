@@ -47,6 +47,7 @@ class Transformer(nn.Module):  # type: ignore[misc]
         self.embed = nn.Embedding(vocab, w)
         self.pos = nn.Parameter(torch.zeros(32, w))
         self.stem = nn.Conv1d(8, w, 3)
+        self.mix = nn.Conv1d(w, w // 2, 5)  # a hidden convolution (two width dimensions)
         self.blocks = nn.ModuleList()
         for _ in range(2):
             b = nn.Module()
@@ -322,6 +323,8 @@ BAD: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         {"fc1.weight": (2, 2)}, 0.01), TypeError, "model"),
     ("groups-lr", lambda: parametrize(MLP(256), MLP(64)).param_groups(MLP(256), -1.0),
      ValueError, "lr"),
+    ("zero-base-width", lambda: parametrize(_shapes(a=(4, 4)), _shapes(a=(0, 4))),
+     ValueError, "base"),
     ("plan-path", lambda: parametrize(_shapes(a=(4, 4)), _shapes(a=(2, 2)))["b"], KeyError,
      "path"),
 ]

@@ -655,6 +655,8 @@ BAD = [
      "dt_init_floor"),
     ("names-unknown-key", lambda: R.gpt2(12, names={"c_proj": "x"}), ValueError, "names"),
     ("names-bad-value", lambda: R.gpt2(12, names={"*c_proj.weight": 3}), TypeError, "names"),
+    ("names-duplicate", lambda: R.gpt2(12, names={"*.wte.weight": "*.wpe.weight"}),
+     ValueError, "names"),
     ("names-type", lambda: R.gpt2(12, names=["x"]), TypeError, "names"),
     ("from-config-recipe", lambda: R.Recipe.from_config({"recipe": "gpt3"}), ValueError,
      "recipe"),

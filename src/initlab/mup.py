@@ -629,6 +629,9 @@ def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...
         fail(func, "target", f"<{path}: {t}>", "give at most two width dimensions per "
              "parameter (mup has no rule for more)", why=f"has {ninf} width dimensions")
     tt, bt, it = _to_torch(t, lay), _to_torch(b, lay), _perm_flags(inf, lay)
+    if any(f and bd == 0 for bd, f in zip(bt, it, strict=True)):
+        fail(func, "base", f"<{path}: {b}>", "give width dimensions a positive base size",
+             why="has a width dimension of size 0")
     mults = [td / bd if f else 1.0 for td, bd, f in zip(tt, bt, it, strict=True)]
     main = [i for i, f in enumerate(it) if f]
     wm = mults[main[-1]] if main else 1.0

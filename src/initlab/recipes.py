@@ -479,6 +479,11 @@ def _rename(func: str, entries: list[RecipeRule], names: object
                 continue
             e = RecipeRule(new, e.init, e.distribution, e.formula, e.std)
         out.append(e)
+    patterns = [e.pattern for e in out]
+    twice = sorted({p for p in patterns if patterns.count(p) > 1})
+    if twice:
+        fail(func, "names", names, "give each rule its own pattern (or None to drop it)",
+             why=f"maps two rules to {twice[0]!r}")
     return dict(names), tuple(out)
 
 
