@@ -663,6 +663,9 @@ BAD = [
     ("from-config-args", lambda: R.Recipe.from_config({"recipe": "gpt2", "arguments":
                                                        {"n_layer": 2, "heads": 1}}),
      TypeError, "heads"),
+    ("zero-rng", lambda: R.ZerO()((2, 2), rng=-1), ValueError, "rng"),
+    ("softplus-rng", lambda: R.InverseSoftplusLogUniform(0.01, 0.1)((2,), rng="a"),
+     TypeError, "rng"),
     ("zero-rank", lambda: R.ZerO()((2, 3, 3)), ValueError, "shape"),
     ("softplus-range", lambda: R.InverseSoftplusLogUniform(0.1, 0.01), ValueError, "high"),
     ("logarange-start", lambda: R.LogArange(start=0), ValueError, "start"),

@@ -44,7 +44,15 @@ import numpy as np
 from numpy.typing import DTypeLike, NDArray
 
 from . import initializers as _init
-from ._validate import check_choice, check_dtype, check_int, check_real, check_shape, fail
+from ._validate import (
+    check_choice,
+    check_dtype,
+    check_int,
+    check_real,
+    check_rng,
+    check_shape,
+    fail,
+)
 
 __all__ = [
     "InverseSoftplusLogUniform", "LogArange", "Recipe", "RecipeRule", "ZerO", "bert",
@@ -58,7 +66,7 @@ _SQRT3 = math.sqrt(3.0)
 
 
 # --------------------------------------------------------------------------------------------
-# initializers the recipes need that the core does not have (see the lead's notes)
+# initializers the recipes need that the core does not have yet (candidates for its table)
 
 
 class _Structured:
@@ -81,6 +89,9 @@ class _Structured:
         if dtype is None:
             dtype = out.dtype if isinstance(out, np.ndarray) else np.float32
         dt = check_dtype(func, dtype)
+        check_rng(func, rng)
+        if threads is not None:
+            check_int(func, "threads", threads, minimum=1)
         if out is not None and region is None:
             if not isinstance(out, np.ndarray):
                 fail(func, "out", out, "use a numpy.ndarray (or None)", TypeError)
