@@ -8,6 +8,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import engine as engine
+from . import mup as mup
+from . import recipes as recipes
 from . import stats as stats
 from . import theory as theory
 from .activations import ACTIVATIONS as ACTIVATIONS
@@ -135,9 +137,11 @@ __all__ = [
     "kaiming_uniform",
     "lecun_normal",
     "lecun_uniform",
+    "mup",
     "normal",
     "ones",
     "orthogonal",
+    "recipes",
     "seed_for",
     "serialize",
     "set_threads",
