@@ -251,8 +251,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
             note = "no default for this layer kind: left as is"
         elif default is TORCH or slot.role == EMBEDDING:
             spec = TORCH
-            if slot.role == EMBEDDING and default is not TORCH:
-                note = "PyTorch's default N(0, 1) kept"
+            note = "PyTorch's default N(0, 1)" if default is not TORCH else "PyTorch default"
         elif slot.role == WEIGHT:
             spec = default
         elif slot.role in (BIAS, NORM_BIAS):
@@ -275,7 +274,8 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
                              note=f"{dtype} is not a floating dtype"), None
         raise ValueError(f"{func}: rules[{_key_text(rule.key)}]: parameter {path!r} has "
                          f"dtype {dtype}; only floating parameters can be initialized")
-    view, blocks, per_block = shape, 1, False
+    view, per_block = shape, False
+    blocks = slot.blocks if slot is not None and slot.role == WEIGHT and spec is not TORCH else 1
     init: Any = spec
     try:
         if spec is TORCH:
@@ -283,10 +283,9 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
             if init is None:
                 raise ValueError(f"PyTorch {kind} has no reset_parameters distribution "
                                  "that initlab knows; give this parameter another rule")
-            note = note or "PyTorch default"
+            note = "PyTorch default" if slot is None or slot.role != EMBEDDING else note
             if len(shape) >= 2 and slot is not None and slot.role == WEIGHT:
                 fan_in, fan_out = torch_fans(shape)
-            blocks = 1
         elif isinstance(spec, Initializer) and _has_fans(spec):
             fans = slot.fans if slot is not None and slot.fans else _TORCH_LAYOUT
             if slot is None or not slot.fans:
@@ -294,7 +293,6 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
                 if len(shape) >= 2:
                     f = compute_fans(shape, layout="torch")
                     fan_in, fan_out = f.fan_in, f.fan_out
-            blocks = slot.blocks if slot is not None else 1
             if blocks > 1 and "batch_axis" not in spec.get_config():
                 per_block = True
                 view = slot.view if slot is not None else shape
@@ -305,7 +303,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
                 init = _configure(spec, fans)
         elif isinstance(spec, Initializer) and not spec.elementwise and slot is not None \
                 and slot.blocks > 1:
-            blocks, per_block, view = slot.blocks, True, slot.view
+            per_block, view = True, slot.view
         draw_shape = view[1:] if per_block else view
         std = _std(init, draw_shape)
         bounds = _support(init, draw_shape) if param.dtype in _LOW else None

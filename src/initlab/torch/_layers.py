@@ -62,6 +62,8 @@ def _weight(kind: str, shape: tuple[int, ...], **fans: Any) -> Slot:
 
 def _gated(kind: str, shape: tuple[int, ...], gates: int, note: str) -> Slot:
     """A ``(G*H, in)`` weight drawn as ``G`` independent ``(H, in)`` blocks."""
+    if gates == 1:
+        return _weight(kind, shape)
     rows, cols = shape
     view = (gates, rows // gates, cols)
     fans = {**_TORCH_FANS, "in_axis": 2, "out_axis": 1, "batch_axis": 0}
