@@ -20,7 +20,6 @@ from ..initializers import (
     Initializer,
     LecunNormal,
     LecunUniform,
-    Normal,
     Ones,
     TruncatedNormal,
     Uniform,
@@ -28,7 +27,7 @@ from ..initializers import (
     expected_moments,
     get,
 )
-from ..plan import Plan, PlanEntry, RuleSource, Rules, base_seed, seed_for
+from ..plan import Plan, PlanEntry, Rules, RuleSource, base_seed, seed_for
 from ._defaults import torch_default
 from ._dtensor import is_dtensor, local_part
 from ._layers import (
@@ -287,7 +286,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
             if len(shape) >= 2 and slot is not None and slot.role == WEIGHT:
                 fan_in, fan_out = torch_fans(shape)
         elif isinstance(spec, Initializer) and _has_fans(spec):
-            fans = slot.fans if slot is not None and slot.fans else _TORCH_LAYOUT
+            fan_args = slot.fans if slot is not None and slot.fans else _TORCH_LAYOUT
             if slot is None or not slot.fans:
                 note = "fans read in PyTorch's (out, in, *kernel) layout (unknown layer kind)"
                 if len(shape) >= 2:
@@ -300,7 +299,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
                 note = f"{blocks} blocks drawn separately (seed_for(seed, path + '[b]'))"
             else:
                 view = slot.view if slot is not None and slot.fans else shape
-                init = _configure(spec, fans)
+                init = _configure(spec, fan_args)
         elif isinstance(spec, Initializer) and not spec.elementwise and slot is not None \
                 and slot.blocks > 1:
             per_block, view = True, slot.view
@@ -429,6 +428,6 @@ def _draw_blocked_region(init: Initializer, job: Job, seed: int, dtype: np.dtype
         lo, hi = max(rows.start, g * height), min(rows.stop, (g + 1) * height)
         if lo >= hi:
             continue
-        piece = (g, slice(lo - g * height, hi - g * height), *rest)
+        piece: tuple[slice | int, ...] = (g, slice(lo - g * height, hi - g * height), *rest)
         init(job.view, dtype=dtype, rng=seed, region=piece,
              out=result[lo - rows.start:hi - rows.start])
