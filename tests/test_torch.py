@@ -532,3 +532,56 @@ def test_orthogonal_gates_use_the_core_batch_axis():
                            rng=initlab.seed_for(18, "weight_ih_l0"))
     assert np.array_equal(lstm.weight_ih_l0.detach().numpy(), w.reshape(24, 5))
     assert "separately" not in plan["weight_ih_l0"].note
+
+
+def test_callable_rule_value_gets_the_parameter_shape_and_its_seed():
+    calls = []
+
+    def fill(shape, *, dtype, rng):
+        calls.append((shape, np.dtype(dtype), rng))
+        return np.full(shape, 0.25, dtype)
+
+    lin = nn.Linear(3, 2)
+    plan = it.init_(lin, "zeros", rules={"weight": fill}, rng=5)
+    assert calls == [((2, 3), np.dtype(np.float32), initlab.seed_for(5, "weight"))]
+    assert (lin.weight == 0.25).all() and plan["weight"].std is None
+
+
+def test_rule_source_none_default_leaves_weights():
+    class OnlyRules:
+        def as_rules(self):
+            return None, {"*.weight": initlab.Normal(std=1.0)}
+
+    model = nn.Sequential(nn.Linear(3, 2), nn.PReLU())
+    plan = it.plan(model, OnlyRules())
+    assert plan["0.weight"].std == 1.0 and plan["1.weight"].source == "rule '*.weight'"
+    assert plan["0.bias"].init == "Zeros()"
+
+
+def test_lazy_parameters_listed_by_plan_refused_by_init():
+    model = nn.Sequential(nn.LazyLinear(4))
+    assert it.plan(model, "kaiming_normal").untouched == ["0.weight", "0.bias"]
+    with pytest.raises(ValueError, match="init_: .*'0.weight'.*forward pass"):
+        it.init_(model, "kaiming_normal")
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_low_precision_uniform_and_lecun_stay_inside_their_bounds(dtype):
+    model = nn.Sequential(nn.Linear(7, 3000), nn.Linear(3000, 3)).to(dtype)
+    it.init_(model, "zeros", rules={"0.weight": initlab.Uniform(low=-0.3, high=0.3),
+                                    "1.weight": "lecun_normal"}, rng=6)
+    assert model[0].weight.detach().float().abs().max() <= 0.3
+    limit = 2 / math.sqrt(3000) / initlab.TRUNCATED_NORMAL_STD
+    assert model[1].weight.detach().float().abs().max() <= limit
+
+
+def test_partial_placement_is_refused():
+    pytest.importorskip("torch.distributed.tensor")
+    from types import SimpleNamespace
+
+    from torch.distributed.tensor import Partial
+
+    from initlab.torch import _dtensor
+
+    with pytest.raises(ValueError, match="Partial"):
+        _dtensor.local_part(SimpleNamespace(placements=[Partial()]))

@@ -23,6 +23,7 @@ from ..initializers import (
     Ones,
     TruncatedNormal,
     Uniform,
+    VarianceScaling,
     Zeros,
     expected_moments,
     get,
@@ -50,9 +51,10 @@ _NATIVE: dict[torch.dtype, type[np.floating[Any]]] = {
     torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}
 _LOW = (torch.float16, torch.bfloat16)
 #: Named variance-scaling classes whose distribution is a uniform or a ±2σ truncated normal
-#: (VarianceScaling says it in its ``distribution`` key).
+#: (VarianceScaling says it in its ``distribution`` key, whose default is the latter).
 _UNIFORM_VS = (GlorotUniform, HeUniform, LecunUniform)
 _TRUNCATED_VS = (LecunNormal,)
+_TRUNCATED_DISTRIBUTION = VarianceScaling().get_config()["distribution"]
 
 
 class _TorchDefault:
@@ -178,11 +180,11 @@ def _support(init: object, shape: tuple[int, ...]) -> tuple[float, float] | None
         return (lo, hi) if math.isfinite(lo) and math.isfinite(hi) else None
     if isinstance(init, Uniform):
         return float(cfg["low"]), float(cfg["high"])
-    dist = cfg.get("distribution")
-    if dist == "uniform" or isinstance(init, _UNIFORM_VS):
+    if isinstance(init, _UNIFORM_VS):
         limit = math.sqrt(3.0 * expected_moments(init, shape)[1])
         return -limit, limit
-    if dist == "truncated_normal" or isinstance(init, _TRUNCATED_VS):
+    if isinstance(init, _TRUNCATED_VS) or (isinstance(init, VarianceScaling)
+                                           and cfg["distribution"] == _TRUNCATED_DISTRIBUTION):
         limit = 2.0 * math.sqrt(expected_moments(init, shape)[1]) / TRUNCATED_NORMAL_STD
         return -limit, limit
     return None
@@ -210,6 +212,14 @@ def build(func: str, module: object, init: object, rules: object,
     jobs: list[Job] = []
     slot_cache: dict[int, tuple[dict[str, Slot], dict[str, tuple[int, ...]]]] = {}
     for path, param in module.named_parameters():
+        if isinstance(param, nn.parameter.UninitializedParameter):
+            if writing:
+                fail(func, "module", path, "run a forward pass (or materialize the lazy module) "
+                     "first", why="is an uninitialized lazy parameter")
+            entries.append(PlanEntry(path, (), "?", type(module.get_submodule(
+                path.rpartition(".")[0])).__name__, "untouched", "untouched",
+                note="uninitialized lazy parameter"))
+            continue
         prefix, _, pname = path.rpartition(".")
         owner = module.get_submodule(prefix) if prefix else module
         if id(owner) not in slot_cache:
@@ -319,9 +329,6 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
 
 
 def _check_writable(func: str, path: str, param: torch.Tensor) -> None:
-    if isinstance(param, nn.parameter.UninitializedParameter):
-        fail(func, "module", path, "run a forward pass (or materialize the lazy module) first",
-             why="is an uninitialized lazy parameter")
     local = local_part(param)[0] if is_dtensor(param) else param
     if local.device.type == "meta":
         fail(func, "module", path, "call module.to_empty(device=...) first to give the "
