@@ -131,6 +131,10 @@ def peak_growth(fn: Callable[[nn.Module], None], model: nn.Module) -> int | None
     return _status("VmHWM") - before
 
 
+def mib(v: int | None) -> str:
+    return "n/a" if v is None else f"{v / 2**20:.1f}"
+
+
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -178,7 +182,6 @@ def main() -> None:
         a, b = statistics.median(t_ours), statistics.median(t_theirs)
         speed = b / a
         ok &= speed >= target and (m_ours is None or m_ours <= largest + 32 * 2**20)
-        mib = (lambda v: "n/a" if v is None else f"{v / 2**20:.1f}")
         print(f"{ours_name:<20} {theirs_name:<22} {a:>10.3f} {b:>10.3f} {speed:>8.2f}x "
               f"{target:>6.1f}x {mib(m_ours):>18} {mib(m_theirs):>18}")
     print()

@@ -561,7 +561,7 @@ def test_rule_source_none_default_leaves_weights():
 def test_lazy_parameters_listed_by_plan_refused_by_init():
     model = nn.Sequential(nn.LazyLinear(4))
     assert it.plan(model, "kaiming_normal").untouched == ["0.weight", "0.bias"]
-    with pytest.raises(ValueError, match="init_: .*'0.weight'.*forward pass"):
+    with pytest.raises(ValueError, match=r"init_: .*'0\.weight'.*forward pass"):
         it.init_(model, "kaiming_normal")
 
 
