@@ -585,3 +585,18 @@ def test_partial_placement_is_refused():
 
     with pytest.raises(ValueError, match="Partial"):
         _dtensor.local_part(SimpleNamespace(placements=[Partial()]))
+
+
+@pytest.mark.skipif("fans" not in inspect.signature(initlab.kaiming_uniform).parameters,
+                    reason="the core's fans='torch' is not merged yet")
+@pytest.mark.parametrize("make", [lambda: nn.Conv2d(8, 16, 3, groups=4),
+                                  lambda: nn.ConvTranspose2d(16, 8, 3, groups=2),
+                                  lambda: nn.Linear(30, 20)])
+def test_core_fans_torch_reproduces_pytorch_scale(make):
+    """``fans="torch"`` gives PyTorch's own fan formula, grouped and transposed included."""
+    w = make().weight
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
+    for mode, fan in (("fan_in", fan_in), ("fan_out", fan_out)):
+        init = initlab.KaimingUniform(a=math.sqrt(5), mode=mode, fans="torch")
+        assert initlab.expected_moments(init, tuple(w.shape))[1] == pytest.approx(
+            2.0 / (1 + 5) / fan, rel=1e-12)
