@@ -11,7 +11,10 @@ vocabulary 50,257, context 1024, ``lm_head`` tied to ``wte``: 124.4 M parameters
   0.02), ``c_proj`` N(0, 0.02/sqrt(2·12)), biases 0) against nanoGPT's ``_init_weights`` loop
   of ``normal_(0, 0.02)`` plus its ``c_proj`` pass.
 
-Each figure is the median of ``--reps`` timed calls after one warm-up (pairs interleaved).
+Each figure is the median of ``--reps`` timed calls after one warm-up (pairs interleaved), in
+wall seconds and in process CPU seconds (the machine is shared: CPU time shows the work done
+when other processes take the cores; torch's ``uniform_``/``normal_`` use one thread, initlab
+draws with ``initlab.get_threads()``).
 Peak memory growth is the rise of the process's peak resident set (``VmHWM``, reset through
 ``/proc/self/clear_refs``) above its resident set before one call: initlab draws float32
 parameters straight into their storage, so it should stay near zero.
@@ -166,27 +169,34 @@ def main() -> None:
     ]
     print()
     print(f"{'initlab.torch':<20} {'PyTorch':<22} {'initlab s':>10} {'PyTorch s':>10} "
-          f"{'speed-up':>9} {'target':>7} {'initlab peak +MiB':>18} {'PyTorch peak +MiB':>18}")
+          f"{'speed-up':>9} {'target':>7} {'initlab peak +MiB':>18} {'PyTorch peak +MiB':>18} "
+          f"{'initlab cpu':>10} {'PyTorch cpu':>10}")
     ok = True
     for ours_name, theirs_name, ours, theirs, target in pairs:
         ours(model)
         theirs(model)
         t_ours: list[float] = []
         t_theirs: list[float] = []
+        c_ours: list[float] = []
+        c_theirs: list[float] = []
         for _ in range(args.reps):
-            for fn, times in ((ours, t_ours), (theirs, t_theirs)):
-                t0 = time.perf_counter()
+            for fn, times, cpu in ((ours, t_ours, c_ours), (theirs, t_theirs, c_theirs)):
+                t0, p0 = time.perf_counter(), time.process_time()
                 fn(model)
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - p0)
         m_ours, m_theirs = peak_growth(ours, model), peak_growth(theirs, model)
         a, b = statistics.median(t_ours), statistics.median(t_theirs)
         speed = b / a
         ok &= speed >= target and (m_ours is None or m_ours <= largest + 32 * 2**20)
         print(f"{ours_name:<20} {theirs_name:<22} {a:>10.3f} {b:>10.3f} {speed:>8.2f}x "
-              f"{target:>6.1f}x {mib(m_ours):>18} {mib(m_theirs):>18}")
+              f"{target:>6.1f}x {mib(m_ours):>18} {mib(m_theirs):>18} "
+              f"{statistics.median(c_ours):>10.3f} {statistics.median(c_theirs):>10.3f}")
     print()
     print(f"peak memory target: growth <= largest parameter + 32 MiB = "
           f"{(largest + 32 * 2**20) / 2**20:.1f} MiB")
+    print(f"wall seconds: median of {args.reps}; cpu: process CPU seconds (all threads) per "
+          f"call; load average now {os.getloadavg()[0]:.1f}")
     print("all targets met" if ok else "a target was missed")
 
 
