@@ -519,6 +519,15 @@ def test_bad_input_leaves_parameters_untouched(call, exc, match):
         assert torch.equal(x, y)
 
 
+def test_overflow_found_before_writing():
+    model = nn.Sequential(nn.Linear(4, 3), nn.Linear(3, 2)).half()
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=r"init_: rules\['1\.weight'\].*overflow"):
+        it.init_(model, "kaiming_normal", rules={"1.weight": initlab.Normal(std=1e6)})
+    for x, y in zip(before, model.parameters(), strict=True):
+        assert torch.equal(x, y)
+
+
 # --------------------------------------------------------------------------------------------
 # core features still to come (skipped until the core has them)
 

@@ -316,6 +316,8 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
         draw_shape = view[1:] if per_block else view
         std = _std(init, draw_shape)
         bounds = _support(init, draw_shape) if param.dtype in _LOW else None
+        if writing:
+            _probe(init, draw_shape, np.dtype(_NATIVE.get(param.dtype, np.float32)))
     except (TypeError, ValueError) as exc:
         raise _param_error(func, path, kind, shape, source, exc) from exc
     padding = slot.padding_idx if slot is not None and slot.role == EMBEDDING else None
@@ -326,6 +328,13 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
     entry = PlanEntry(path, shape, dtype, kind, _short(init), source, fan_in, fan_out, std,
                       blocks, note)
     return entry, Job(path, param, entry, init, shape, view, blocks, per_block, bounds, padding)
+
+
+def _probe(init: object, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
+    """Draw one element, so that what only a draw checks (e.g. a scale that overflows
+    float16) fails before anything is written."""
+    if isinstance(init, Initializer) and init.elementwise and shape and math.prod(shape):
+        init(shape, dtype=dtype, rng=0, region=tuple(slice(0, 1) for _ in shape))
 
 
 def _check_writable(func: str, path: str, param: torch.Tensor) -> None:
