@@ -333,7 +333,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
 def _probe(init: object, shape: tuple[int, ...], dtype: np.dtype[Any]) -> None:
     """Draw one element, so that what only a draw checks (e.g. a scale that overflows
     float16) fails before anything is written."""
-    if isinstance(init, Initializer) and init.elementwise and shape and math.prod(shape):
+    if isinstance(init, Initializer) and init.elementwise and shape and 0 not in shape:
         init(shape, dtype=dtype, rng=0, region=tuple(slice(0, 1) for _ in shape))
 
 
