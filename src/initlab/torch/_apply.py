@@ -125,9 +125,8 @@ def _resolve_init(func: str, init: object) -> tuple[object, list[tuple[object, o
         resolved = None if default is None else _wrap(func, "init", init, _resolve, default)
         return resolved, list(extra.items())
     if init is None:
-        fail(func, "init", init, "use anything initlab.get accepts (a name such as "
-             "'kaiming_normal', a config dict, an Initializer, a callable), 'torch', or a "
-             "recipe", TypeError)
+        fail(func, "init", init, "use anything initlab.get accepts (an initializer name, a "
+             "config dict, an Initializer, a callable), 'torch', or a recipe", TypeError)
     return _wrap(func, "init", init, _resolve, init), []
 
 
