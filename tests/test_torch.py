@@ -609,3 +609,21 @@ def test_core_fans_torch_reproduces_pytorch_scale(make):
         init = initlab.KaimingUniform(a=math.sqrt(5), mode=mode, fans="torch")
         assert initlab.expected_moments(init, tuple(w.shape))[1] == pytest.approx(
             2.0 / (1 + 5) / fan, rel=1e-12)
+
+
+@pytest.mark.parametrize("init", ["kaiming_normal", "orthogonal", "torch"])
+def test_pieces_of_a_copied_parameter_equal_one_draw(init, monkeypatch):
+    """bfloat16 (or off-CPU) parameters are drawn in row pieces: same values as one draw."""
+    from initlab.torch import _apply
+
+    def build():
+        return nn.ModuleDict({"fc": nn.Linear(50, 300), "lstm": nn.LSTMCell(20, 40),
+                              "emb": nn.Embedding(200, 30, padding_idx=150)}).to(torch.bfloat16)
+
+    whole, pieces = build(), build()
+    it.init_(whole, init, rng=19)
+    monkeypatch.setattr(_apply, "CHUNK_ELEMENTS", 777)
+    it.init_(pieces, init, rng=19)
+    for path, p in whole.named_parameters():
+        assert torch.equal(p, pieces.get_parameter(path)), path
+    assert not pieces.emb.weight[150].any()

@@ -373,13 +373,17 @@ def _write_one(job: Job, base: int) -> None:
             lo, hi = _inward(job.bounds, torch.float16)
             np.clip(out, np.float16(lo), np.float16(hi), out=out)
     else:
-        values = torch.from_numpy(_draw(job, base, np.dtype(np_dtype), region, None))
-        if values.dtype != param.dtype:
-            values = values.to(param.dtype)  # float32 -> bfloat16: rounded once
-        if job.bounds is not None and param.dtype in _LOW:
-            lo, hi = _inward(job.bounds, param.dtype)
-            values.clamp_(lo, hi)
-        target.copy_(values.reshape(target.shape))
+        full = region or tuple(slice(0, n) for n in job.shape)
+        for lo_row, rows in _row_chunks(job, full):
+            part = (rows, *full[1:]) if full else None
+            values = torch.from_numpy(_draw(job, base, np.dtype(np_dtype), part, None))
+            if values.dtype != param.dtype:
+                values = values.to(param.dtype)  # float32 -> bfloat16: rounded once
+            if job.bounds is not None and param.dtype in _LOW:
+                lo, hi = _inward(job.bounds, param.dtype)
+                values.clamp_(lo, hi)
+            dest = target[lo_row:lo_row + rows.stop - rows.start] if full else target
+            dest.copy_(values.reshape(dest.shape))
     if job.padding_idx is not None:
         row, start = job.padding_idx, 0
         if region is not None:
@@ -387,6 +391,27 @@ def _write_one(job: Job, base: int) -> None:
             if not start <= row < region[0].stop:
                 return
         target[row - start].zero_()
+
+
+#: Elements drawn per piece when a parameter cannot be written in place (bfloat16, another
+#: device, a strided tensor): the temporary buffers stay small.
+CHUNK_ELEMENTS = 1 << 22
+
+
+def _row_chunks(job: Job, full: tuple[slice, ...]) -> list[tuple[int, slice]]:
+    """Row ranges of ``full`` (a region of the parameter) to draw one at a time, with their
+    offset in the local tensor; one piece unless the initializer can draw regions."""
+    if not full:
+        return [(0, slice(0, 0))]
+    rows = full[0]
+    per_row = math.prod(r.stop - r.start for r in full[1:])
+    regional = (isinstance(job.init, Initializer) and job.init.elementwise
+                and not job.per_block)
+    step = rows.stop - rows.start
+    if regional and per_row and step * per_row > CHUNK_ELEMENTS:
+        step = max(1, CHUNK_ELEMENTS // per_row)
+    return [(r - rows.start, slice(r, min(r + step, rows.stop)))
+            for r in range(rows.start, rows.stop, max(step, 1))] or [(0, rows)]
 
 
 def _inward(bounds: tuple[float, float], dtype: torch.dtype) -> tuple[float, float]:
