@@ -37,6 +37,7 @@ from ._layers import (
     FAN_KEYS,
     NORM_BIAS,
     NORM_WEIGHT,
+    TORCH_FANS,
     WEIGHT,
     Slot,
     slots,
@@ -45,8 +46,6 @@ from ._layers import (
 
 __all__ = ["TORCH", "build", "check_rng", "write"]
 
-_TORCH_LAYOUT: dict[str, Any] = {"layout": "torch", "in_axis": None, "out_axis": None,
-                                 "batch_axis": (), "groups": 1, "transposed": False}
 _NATIVE: dict[torch.dtype, type[np.floating[Any]]] = {
     torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}
 _LOW = (torch.float16, torch.bfloat16)
@@ -295,7 +294,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
             if len(shape) >= 2 and slot is not None and slot.role == WEIGHT:
                 fan_in, fan_out = torch_fans(shape)
         elif isinstance(spec, Initializer) and _has_fans(spec):
-            fan_args = slot.fans if slot is not None and slot.fans else _TORCH_LAYOUT
+            fan_args = slot.fans if slot is not None and slot.fans else TORCH_FANS
             if slot is None or not slot.fans:
                 note = "fans read in PyTorch's (out, in, *kernel) layout (unknown layer kind)"
                 if len(shape) >= 2:
@@ -304,7 +303,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
             if blocks > 1 and "batch_axis" not in spec.get_config():
                 per_block = True
                 view = slot.view if slot is not None else shape
-                init = _configure(spec, _TORCH_LAYOUT)
+                init = _configure(spec, TORCH_FANS)
                 note = f"{blocks} blocks drawn separately (seed_for(seed, path + '[b]'))"
             else:
                 view = slot.view if slot is not None and slot.fans else shape

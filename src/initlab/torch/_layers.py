@@ -12,10 +12,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from torch import nn
 
-__all__ = ["FAN_KEYS", "Slot", "slots"]
+__all__ = ["FAN_KEYS", "TORCH_FANS", "Slot", "slots", "torch_fans"]
 
 #: The configuration keys of initlab's initializers that describe a tensor's fans.
 FAN_KEYS = ("layout", "in_axis", "out_axis", "batch_axis", "groups", "transposed")
@@ -34,7 +33,7 @@ _GATES: dict[type[nn.Module], int] = {nn.RNN: 1, nn.LSTM: 4, nn.GRU: 3, nn.RNNCe
                                       nn.LSTMCell: 4, nn.GRUCell: 3}
 
 #: Fan arguments of a PyTorch ``(out, in, *kernel)`` weight.
-_TORCH_FANS: dict[str, Any] = {"layout": "torch", "in_axis": None, "out_axis": None,
+TORCH_FANS: dict[str, Any] = {"layout": "torch", "in_axis": None, "out_axis": None,
                                "batch_axis": (), "groups": 1, "transposed": False}
 
 
@@ -57,7 +56,7 @@ class Slot:
 
 
 def _weight(kind: str, shape: tuple[int, ...], **fans: Any) -> Slot:
-    return Slot(WEIGHT, kind, shape, {**_TORCH_FANS, **fans})
+    return Slot(WEIGHT, kind, shape, {**TORCH_FANS, **fans})
 
 
 def _gated(kind: str, shape: tuple[int, ...], gates: int, note: str) -> Slot:
@@ -66,11 +65,11 @@ def _gated(kind: str, shape: tuple[int, ...], gates: int, note: str) -> Slot:
         return _weight(kind, shape)
     rows, cols = shape
     view = (gates, rows // gates, cols)
-    fans = {**_TORCH_FANS, "in_axis": 2, "out_axis": 1, "batch_axis": 0}
+    fans = {**TORCH_FANS, "in_axis": 2, "out_axis": 1, "batch_axis": 0}
     return Slot(WEIGHT, kind, view, fans, gates, note=note)
 
 
-def slots(module: nn.Module, parent: nn.Module | None = None) -> dict[str, Slot]:
+def slots(module: nn.Module) -> dict[str, Slot]:
     """The slots of the parameters ``module`` holds directly (known layer kinds only)."""
     kind = type(module).__name__
     params = {name: tuple(p.shape) for name, p in module.named_parameters(recurse=False)}
@@ -133,8 +132,3 @@ def torch_fans(shape: tuple[int, ...]) -> tuple[int, int]:
     """PyTorch's ``_calculate_fan_in_and_fan_out``: ``(size(1)·k, size(0)·k)``."""
     receptive = math.prod(shape[2:])
     return shape[1] * receptive, shape[0] * receptive
-
-
-def is_floating(t: torch.Tensor) -> bool:
-    """Whether ``t`` holds real floating values."""
-    return t.dtype.is_floating_point
