@@ -296,7 +296,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
         elif isinstance(spec, Initializer) and _has_fans(spec):
             fan_args = slot.fans if slot is not None and slot.fans else TORCH_FANS
             if slot is None or not slot.fans:
-                note = "fans read in PyTorch's (out, in, *kernel) layout (unknown layer kind)"
+                note = "fans read in PyTorch's (out, in, *kernel) layout (no layer fans known)"
                 if len(shape) >= 2:
                     f = compute_fans(shape, layout="torch")
                     fan_in, fan_out = f.fan_in, f.fan_out
