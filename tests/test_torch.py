@@ -627,3 +627,18 @@ def test_pieces_of_a_copied_parameter_equal_one_draw(init, monkeypatch):
     for path, p in whole.named_parameters():
         assert torch.equal(p, pieces.get_parameter(path)), path
     assert not pieces.emb.weight[150].any()
+
+
+def test_custom_parameter_gets_rules_in_pytorch_layout_and_is_otherwise_untouched():
+    class Custom(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = nn.Parameter(torch.full((10, 64), 3.0))
+            self.scale = nn.Parameter(torch.full((4,), 3.0))
+
+    m = Custom()
+    plan = it.init_(m, "kaiming_normal", rules={"w": "kaiming_normal"}, rng=20)
+    assert (plan["w"].fan_in, plan["w"].fan_out) == (64, 10) and "PyTorch" in plan["w"].note
+    w = initlab.kaiming_normal((10, 64), layout="torch", rng=initlab.seed_for(20, "w"))
+    assert np.array_equal(m.w.detach().numpy(), w)
+    assert plan.untouched == ["scale"] and (m.scale == 3).all()
