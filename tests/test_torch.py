@@ -384,7 +384,10 @@ def test_rule_source_default_and_rules():
 def test_plan_writes_nothing_and_works_on_meta():
     model = nn.Linear(4, 3)
     before = [p.detach().clone() for p in model.parameters()]
-    it.plan(model, "orthogonal", rng=np.random.default_rng(0))
+    gen = np.random.default_rng(0)
+    state = gen.bit_generator.state
+    it.plan(model, "orthogonal", rng=gen)
+    assert gen.bit_generator.state == state  # a Generator is not consumed by plan
     assert all(torch.equal(x, y) for x, y in zip(before, model.parameters(), strict=True))
     with torch.device("meta"):
         big = nn.Linear(4096, 4096)
