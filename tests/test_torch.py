@@ -645,3 +645,12 @@ def test_custom_parameter_gets_rules_in_pytorch_layout_and_is_otherwise_untouche
     w = initlab.kaiming_normal((10, 64), layout="torch", rng=initlab.seed_for(20, "w"))
     assert np.array_equal(m.w.detach().numpy(), w)
     assert plan.untouched == ["scale"] and (m.scale == 3).all()
+
+
+@pytest.mark.parametrize("name", it.__all__)
+def test_public_functions_documented(name):
+    import re
+
+    doc = inspect.getdoc(getattr(it, name)) or ""
+    for section in ("Parameters", "Returns", "Raises", "References", "Examples"):
+        assert re.search(rf"^{section}\n-+$", doc, re.M), f"{name}: no {section} section"
