@@ -654,3 +654,15 @@ def test_public_functions_documented(name):
     doc = inspect.getdoc(getattr(it, name)) or ""
     for section in ("Parameters", "Returns", "Raises", "References", "Examples"):
         assert re.search(rf"^{section}\n-+$", doc, re.M), f"{name}: no {section} section"
+
+
+@pytest.mark.parametrize("init", [initlab.Orthogonal(gain=2.0),
+                                  initlab.Orthogonal(gain="exact", nonlinearity="tanh")])
+def test_orthogonal_std_of_large_matrices_without_a_probe(init):
+    model = nn.Sequential(nn.Linear(100, 700), nn.Linear(700, 100), nn.Linear(3, 2))
+    plan = it.plan(model, init)
+    for i in range(3):
+        shape = tuple(model[i].weight.shape)
+        m2 = initlab.expected_moments(initlab.Orthogonal(**{**init.get_config(),
+                                                            "layout": "torch"}), shape)[1]
+        assert plan[f"{i}.weight"].std == pytest.approx(math.sqrt(m2), rel=1e-12)

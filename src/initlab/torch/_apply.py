@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from .._validate import fail
-from ..fans import compute_fans
+from ..fans import LAYOUTS, compute_fans
+from ..gains import gain as gain_of
 from ..initializers import (
     TRUNCATED_NORMAL_STD,
     GlorotUniform,
@@ -21,6 +22,7 @@ from ..initializers import (
     LecunNormal,
     LecunUniform,
     Ones,
+    Orthogonal,
     TruncatedNormal,
     Uniform,
     VarianceScaling,
@@ -160,9 +162,29 @@ def _has_fans(init: object) -> bool:
     return isinstance(init, Initializer) and any(k in init.get_config() for k in FAN_KEYS)
 
 
+#: Above this size the plan does not ask ``expected_moments`` for the std of an initializer
+#: that is not elementwise (it draws the tensor to compute it).
+_PROBE_LIMIT = 1 << 16
+
+
 def _std(init: object, shape: tuple[int, ...]) -> float | None:
+    """The expected std of one element (validating ``init`` against ``shape``)."""
     if not isinstance(init, Initializer) or math.prod(shape) == 0:
         return None
+    if not init.elementwise and math.prod(shape) > _PROBE_LIMIT:
+        expected_moments(init, (2,) * len(shape))  # validates, cheaply
+        if not isinstance(init, Orthogonal):
+            return None
+        # E W^2 = g^2 / max(rows, cols) for the matrix the layout flattens to (Saxe et al.)
+        cfg = init.get_config()
+        gain = cfg["gain"] if cfg["nonlinearity"] is None else gain_of(cfg["nonlinearity"])
+        batch = cfg.get("batch_axis") or ()
+        batch = {a % len(shape) for a in ([batch] if isinstance(batch, int) else batch)}
+        dims = [d for i, d in enumerate(shape) if i not in batch]
+        out_in = LAYOUTS[cfg["layout"]] == LAYOUTS[TORCH_FANS["layout"]]
+        rows, cols = ((dims[0], math.prod(dims[1:])) if out_in
+                      else (math.prod(dims[:-1]), dims[-1]))
+        return abs(float(gain)) / math.sqrt(max(rows, cols))
     m1, m2 = expected_moments(init, shape)
     return math.sqrt(max(m2 - m1 * m1, 0.0))
 
