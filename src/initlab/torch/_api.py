@@ -79,10 +79,12 @@ def init_(module: object, init: object, *, rules: object = None, rng: object = N
     initializer without ``batch_axis`` (e.g. ``orthogonal``) draws block ``b`` alone with
     ``rng=seed_for(seed, path + f"[{b}]")``, so each gate is orthogonal.
 
-    float32, float64 and float16 are drawn natively (CPU float32/float64 straight into the
-    parameter's storage); bfloat16 is drawn in float32 and rounded once, then clipped to the
+    float32 and float64 are drawn natively (on the CPU straight into the parameter's
+    storage); float16 and bfloat16 are drawn in float32 and rounded once, then clipped to the
     distribution's bounds rounded inward (a truncated normal or a uniform stays inside its
-    bounds). A ``DTensor`` parameter is filled on each rank for its local shard only
+    bounds). A parameter on another device receives a copy; what cannot be written in place
+    is drawn in pieces of at most 4 Mi elements (the same values). A ``DTensor`` parameter
+    is filled on each rank for its local shard only
     (``region=``), bit-identical to the unsharded tensor; initializers that are not
     elementwise compute the whole tensor on each rank and keep their slice.
 
