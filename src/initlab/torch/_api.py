@@ -84,9 +84,9 @@ def init_(module: object, init: object, *, rules: object = None, rng: object = N
     distribution's bounds rounded inward (a truncated normal or a uniform stays inside its
     bounds). A parameter on another device receives a copy; what cannot be written in place
     is drawn in pieces of at most 4 Mi elements (the same values). A ``DTensor`` parameter
-    is filled on each rank for its local shard only
-    (``region=``), bit-identical to the unsharded tensor; initializers that are not
-    elementwise compute the whole tensor on each rank and keep their slice.
+    is filled on each rank for its local shard only (``region=``), bit-identical to the
+    unsharded tensor; initializers that are not elementwise compute the whole tensor on each
+    rank and keep their slice.
 
     References
     ----------
