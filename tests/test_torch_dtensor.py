@@ -126,13 +126,11 @@ def _spawn(world: int, meshes: list) -> None:
                        start_method="fork")
 
 
-@pytest.mark.slow  # process start-up (torch imported by each rank) dominates: 10-60 s
 @pytest.mark.skipif(sys.platform == "win32", reason="gloo on localhost is tested on Linux")
 def test_two_ranks_bit_identical():
     _spawn(2, [((2,), ["S0", "S1", "R"])])
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="gloo on localhost is tested on Linux")
 def test_four_ranks_as_4_and_2x2_bit_identical():
     _spawn(4, [((4,), ["S0", "S1"]),
