@@ -153,7 +153,7 @@ def lsuv_(module: torch.nn.Module, x: object, *, target: float = 1.0, tol: float
     >>> set(rep["status"].tolist()), bool(abs(rep["var"] - 1).max() < 0.02)
     ({'converged'}, True)
     >>> rep["iterations"].tolist()[:3]
-    [1, 1, 1]
+    [0, 1, 1]
     """
     func = "lsuv_"
     model = check_module(func, module)

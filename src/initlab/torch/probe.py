@@ -368,7 +368,7 @@ class ModuleReport:
                 5.2 * len(panels), 3.6), layout="constrained")
             axes = list(axes_arr[0])
         else:
-            axes = list(ax) if isinstance(ax, Sequence) else [ax]
+            axes = [ax] if hasattr(ax, "plot") else list(np.ravel(np.asarray(ax, dtype=object)))
             if len(axes) == 1 and len(panels) > 1:
                 panels = [[c for p in panels for c in p]]
             if len(axes) != len(panels):
