@@ -227,21 +227,29 @@ class Moments:
             rows = t[start:start + step].reshape(-1, c).to(torch.float64)
             self._merge(rows)
 
+    def add_flat(self, t: torch.Tensor) -> None:
+        """Merge every element of ``t`` into the overall moments only (no channels)."""
+        flat = t.detach().reshape(-1)
+        for start in range(0, flat.shape[0], CHUNK):
+            chunk = flat[start:start + CHUNK].to(torch.float64)
+            var, mean = torch.var_mean(chunk, correction=0)
+            self._merge_total(chunk.shape[0], float(mean), float(var) * chunk.shape[0])
+
+    def _merge_total(self, nb: int, mean_b: float, m2_b: float) -> None:
+        n_a, mean_a, m2_a = self.total
+        n = n_a + nb
+        delta = mean_b - mean_a
+        self.total = (n, mean_a + delta * nb / n, m2_a + m2_b + delta * delta * n_a * nb / n)
+
     def _merge(self, rows: torch.Tensor) -> None:
         nb, c = rows.shape
         if nb == 0 or c == 0:
             return
-        mb = rows.mean(dim=0)
-        m2b = (rows - mb).square_().sum(dim=0)
-        # overall scalars
-        n_a, mean_a, m2_a = self.total
-        nb_all = nb * c
+        var, mb = torch.var_mean(rows, dim=0, correction=0)
+        m2b = var * nb
         mean_b = float(mb.mean())
-        m2_b = float(m2b.sum()) + nb * float((mb - mean_b).square().sum())
-        n = n_a + nb_all
-        delta = mean_b - mean_a
-        self.total = (n, mean_a + delta * nb_all / n,
-                      m2_a + m2_b + delta * delta * n_a * nb_all / n)
+        self._merge_total(nb * c, mean_b,
+                          float(m2b.sum()) + nb * float((mb - mean_b).square().sum()))
         # per channel
         if self.mixed:
             return
@@ -280,5 +288,5 @@ class Moments:
 def tensor_variance(t: torch.Tensor) -> float:
     """Population variance of all elements of ``t`` in float64, streamed."""
     m = Moments()
-    m.add(t.reshape(-1, 1), 1)
+    m.add_flat(t)
     return m.variance()

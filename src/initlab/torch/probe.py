@@ -657,8 +657,8 @@ def probe(module: torch.nn.Module, x: object, *, grad: str | None = "normal",
         axis = axis_of(t)
         rec.fwd.add(t, axis)
         if backward and t.requires_grad:
-            def grad_hook(g: torch.Tensor, rec: _Record = rec, axis: int = axis) -> None:
-                rec.bwd.add(g, axis)
+            def grad_hook(g: torch.Tensor, rec: _Record = rec) -> None:
+                rec.bwd.add_flat(g)
             tensor_handles.append(t.register_hook(grad_hook))  # type: ignore[no-untyped-call]
 
     w_std = {m: (tensor_variance(w) ** 0.5 if (w := _weight(m)) is not None else math.nan)
