@@ -384,6 +384,11 @@ def test_report_formats_round_trip_and_plot() -> None:
         rep.table(rows=[9])
     rep.add_column("extra", [1.0, 2.0, None])
     assert math.isnan(float(rep["extra"][2]))
+    rep.add_column("infs", [math.inf, -math.inf, math.inf])
+    rep.add_column("names", ["inf", "a", "b"])
+    back = it.ModuleReport.from_json(rep.to_json())
+    assert back["infs"].tolist() == [math.inf, -math.inf, math.inf]
+    assert back["names"].tolist() == ["inf", "a", "b"] and math.isnan(back["extra"][2])
     with pytest.raises(ValueError, match="name="):
         rep.add_column("extra", [1, 2, 3])
     with pytest.raises(ValueError, match="more="):
@@ -548,3 +553,43 @@ def test_lsuv_bad_input_writes_nothing(case: str, call: Any, exc: Any, name: str
     with pytest.raises(exc, match=name):
         call(model, x)
     assert_unchanged(model, snap)
+
+
+def test_lsuv_init_variants_and_conv_layouts() -> None:
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(4, 8, 3, groups=2, padding=1), nn.Tanh(),
+                          nn.ConvTranspose2d(8, 6, 3, padding=1), nn.Tanh(),
+                          nn.Conv2d(6, 6, 1))
+    x = torch.randn(16, 4, 6, 6, generator=torch.Generator().manual_seed(0))
+    rep = it.lsuv_(model, x, rng=5)
+    assert set(rep["status"].tolist()) == {"converged"}
+    for i, path in enumerate(rep["module"].tolist()):
+        w = dict(model.named_modules())[path].weight.detach()
+        # initlab's layout="torch" flattens (shape[0], rest) as torch.nn.init.orthogonal_
+        q = initlab.orthogonal(tuple(w.shape), layout="torch", dtype=np.float32,
+                               rng=initlab.seed_for(5, f"{path}.weight"))
+        np.testing.assert_allclose(w.numpy(), float(rep["scale"][i]) * q, rtol=1e-5,
+                                   atol=1e-6)
+    he = it.lsuv_(model, x, init="he_normal", rng=5)
+    fn = it.lsuv_(model, x, init=initlab.orthogonal, rng=5)
+    assert set(he["status"].tolist()) == set(fn["status"].tolist()) == {"converged"}
+    assert np.allclose(fn["scale"], rep["scale"], rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_example_makes_the_figures(tmp_path: Any) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    out = subprocess.run([sys.executable, "-W", "error", str(root / "examples/torch_probe.py"),
+                          "--out", str(tmp_path)], capture_output=True, text=True, env=env,
+                         timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "LSUV of Sequential: 20/20 layers converged" in out.stdout
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "torch_lsuv.png", "torch_probe_resnet.png", "torch_probe_transformer.png"]

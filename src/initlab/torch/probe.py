@@ -288,10 +288,12 @@ class ModuleReport:
         return [{n: a[i].item() for n, a in self._cols.items()} for i in range(self._depth)]
 
     def to_dict(self) -> dict[str, Any]:
-        """Everything (meta, columns, descriptions), JSON-ready: nan becomes None and
-        infinities the strings ``'inf'``/``'-inf'``."""
+        """Everything (meta, columns, their types, descriptions), JSON-ready: nan becomes
+        None and infinities the strings ``'inf'``/``'-inf'``."""
+        kinds = {"U": "str", "i": "int", "f": "float"}
         return {"meta": _json_value(self._meta),
                 "columns": {n: _json_value(a.tolist()) for n, a in self._cols.items()},
+                "types": {n: kinds[a.dtype.kind] for n, a in self._cols.items()},
                 "descriptions": dict(self._descriptions)}
 
     def to_json(self, *, indent: int | None = None) -> str:
@@ -304,7 +306,9 @@ class ModuleReport:
         if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
             fail("ModuleReport.from_dict", "data", data,
                  "use the output of ModuleReport.to_dict (a mapping with 'columns')", TypeError)
-        cols = {n: [float(v) if v in ("inf", "-inf") else v for v in vals]
+        types = data.get("types") or {}
+        cols = {n: [math.nan if v is None else float(v) if isinstance(v, str) else v
+                    for v in vals] if types.get(n) == "float" else vals
                 for n, vals in data["columns"].items()}
         return cls(cols, data.get("meta") or {}, data.get("descriptions") or {})
 
