@@ -192,12 +192,20 @@ class ModelState:
                 b.copy_(saved)
 
 
+def accumulates_in_float64(t: torch.Tensor) -> bool:
+    """True where PyTorch's reductions of ``t`` already accumulate in float64: on the CPU,
+    the accumulate type of float32 and float64 is double (ATen's ``acc_type``)."""
+    return t.device.type == "cpu" and t.dtype in (torch.float32, torch.float64)
+
+
 class Moments:
     r"""Streaming per-channel count, mean and sum of squared deviations, in float64.
 
-    Chunks of at most :data:`CHUNK` elements are converted to float64 and merged with the
-    pairwise update of Chan, Golub and LeVeque (1979):
-    :math:`\delta = \bar x_b - \bar x_a`,
+    Each call's moments are reduced in float64: in one ``torch.var_mean`` over every axis but
+    the channel axis where PyTorch accumulates in float64 anyway (float32 and float64 on the
+    CPU: no copy of the tensor is made), otherwise chunk by chunk, each chunk of at most
+    :data:`CHUNK` elements converted to float64. Partial moments are merged with the pairwise
+    update of Chan, Golub and LeVeque (1979): :math:`\delta = \bar x_b - \bar x_a`,
     :math:`\bar x = \bar x_a + \delta\,n_b/n`,
     :math:`M_2 = M_{2,a} + M_{2,b} + \delta^2 n_a n_b / n`. Only ``C`` numbers per channel
     axis of length ``C`` are kept, never the tensor.
@@ -211,25 +219,42 @@ class Moments:
         self.total = (0, 0.0, 0.0)              # elements, mean, M2 over everything
 
     def add(self, t: torch.Tensor, axis: int) -> None:
+        """Merge the per-channel moments of ``t`` (channels along ``axis``)."""
         t = t.detach()
         if t.ndim == 0:
             t = t.reshape(1, 1)
             axis = 1
-        t = t.movedim(axis, -1)
         if t.ndim == 1:
             t = t.unsqueeze(0)
-        c = t.shape[-1]
+            axis = 1
+        c = t.shape[axis]
+        if t.numel() == 0:
+            return
+        if accumulates_in_float64(t):
+            dims = [d for d in range(t.ndim) if d != axis]
+            var, mean = torch.var_mean(t, dim=dims, correction=0)
+            nb = t.numel() // c
+            self._merge(nb, mean.double(), var.double() * nb)
+            return
+        t = t.movedim(axis, -1)
         if t.is_contiguous():
             t = t.reshape(-1, c)
         per_row = max(1, math.prod(t.shape[1:]))
         step = max(1, CHUNK // per_row)
         for start in range(0, t.shape[0], step):
             rows = t[start:start + step].reshape(-1, c).to(torch.float64)
-            self._merge(rows)
+            var, mean = torch.var_mean(rows, dim=0, correction=0)
+            self._merge(rows.shape[0], mean, var * rows.shape[0])
 
     def add_flat(self, t: torch.Tensor) -> None:
         """Merge every element of ``t`` into the overall moments only (no channels)."""
-        flat = t.detach().reshape(-1)
+        t = t.detach()
+        if accumulates_in_float64(t):
+            if t.numel():
+                var, mean = torch.var_mean(t, correction=0)
+                self._merge_total(t.numel(), float(mean), float(var) * t.numel())
+            return
+        flat = t.reshape(-1)
         for start in range(0, flat.shape[0], CHUNK):
             chunk = flat[start:start + CHUNK].to(torch.float64)
             var, mean = torch.var_mean(chunk, correction=0)
@@ -241,16 +266,12 @@ class Moments:
         delta = mean_b - mean_a
         self.total = (n, mean_a + delta * nb / n, m2_a + m2_b + delta * delta * n_a * nb / n)
 
-    def _merge(self, rows: torch.Tensor) -> None:
-        nb, c = rows.shape
-        if nb == 0 or c == 0:
-            return
-        var, mb = torch.var_mean(rows, dim=0, correction=0)
-        m2b = var * nb
+    def _merge(self, nb: int, mb: torch.Tensor, m2b: torch.Tensor) -> None:
+        """Merge ``nb`` rows with per-channel means ``mb`` and squared deviations ``m2b``."""
+        c = mb.shape[0]
         mean_b = float(mb.mean())
         self._merge_total(nb * c, mean_b,
                           float(m2b.sum()) + nb * float((mb - mean_b).square().sum()))
-        # per channel
         if self.mixed:
             return
         if self.mean is None or self.m2 is None:

@@ -585,10 +585,14 @@ def probe(module: torch.nn.Module, x: object, *, grad: str | None = "normal",
     the average squared channel mean and average channel variance of Brock et al. [1]_;
     ``out_std`` is the population std over all elements
     (:math:`\texttt{out\_std}^2 = \texttt{ch\_var} + \mathrm{Var}_c\,\mu_c`). Moments are
-    accumulated in float64 chunk by chunk (pairwise update of Chan et al. [2]_), so memory
-    stays at a few numbers per channel. A module called several times gets one row, at its
-    first call, with moments pooled over its calls (channel statistics nan if the channel
-    counts differ). Only the first floating-point tensor of a module's output is measured.
+    accumulated in float64 and only a few numbers per channel are kept: float32 and float64
+    tensors on the CPU are reduced in place by ``torch.var_mean``, which accumulates in
+    float64 there (the per-channel results of a float32 tensor are rounded to float32);
+    other dtypes and devices are converted to float64 in chunks of :math:`2^{20}` elements;
+    partial moments are merged with the pairwise update of Chan et al. [2]_. A module
+    called several times gets one row, at its first call, with moments pooled over its
+    calls (channel statistics nan if the channel counts differ). Only the first
+    floating-point tensor of a module's output is measured.
 
     ``grad_out_var`` is measured with a hook on the output tensor
     (``Tensor.register_hook``), so an in-place operation after the module (``ReLU(inplace=
