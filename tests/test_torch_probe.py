@@ -527,6 +527,10 @@ def test_lsuv_keeps_modes_flags_grads_buffers_and_repeats() -> None:
     rep = it.lsuv_(model, x, rng=np.random.default_rng(3))
     assert_unchanged(model, snap, params=False)
     assert rep.meta["kind"] == "lsuv"
+    plt = pytest.importorskip("matplotlib.pyplot")
+    fig = rep.plot()                                   # var_init and var against depth
+    assert [line.get_label() for line in fig.axes[0].lines] == ["var_init", "var"]
+    plt.close(fig)
     a, b = build(), build()
     it.lsuv_(a, x, rng=11)
     it.lsuv_(b, x, rng=11)
