@@ -14,14 +14,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import keras
+import keras  # type: ignore[import-untyped]
 import numpy as np
 
 from ._bridging import draw, expected_std, fans_of, resolve, validate, with_fans
 from ._validate import check_shape, fail, is_int
 from .initializers import Initializer as _CoreInitializer
 from .initializers import Ones, Uniform, Zeros, serialize
-from .plan import Plan, PlanEntry, RuleSource, Rules, base_seed, seed_for
+from .plan import Plan, PlanEntry, Rules, RuleSource, base_seed, seed_for
 
 __all__ = ["Initializer", "init_"]
 
@@ -171,11 +171,12 @@ def _depthwise(ndim: int) -> dict[str, Any]:
 
 
 def _slot(layer: Any, role: str, ndim: int, default: _CoreInitializer | None) -> _Slot:
+    cell: Any = layer  # keras is untyped: keep attribute access on Any after isinstance
     """Keras' conventions for variable ``role`` of ``layer``."""
     if role == "bias":
         slot = _Slot(Zeros())
         if isinstance(layer, _kinds("LSTMCell")) and getattr(layer, "unit_forget_bias", False):
-            units = layer.units
+            units = int(cell.units)
 
             def forget_ones(values: np.ndarray[Any, Any]) -> None:
                 values[units:2 * units] = 1.0
@@ -209,7 +210,7 @@ def _slot(layer: Any, role: str, ndim: int, default: _CoreInitializer | None) ->
         groups = int(getattr(layer, "groups", 1) or 1)
         return _Slot(default, {"groups": groups} if groups > 1 else {})
     if isinstance(layer, _kinds("EinsumDense")):
-        return _Slot(default, _einsum_axes(layer.equation), note=layer.equation)
+        return _Slot(default, _einsum_axes(cell.equation), note=cell.equation)
     if isinstance(layer, _kinds("Dense")):
         return _Slot(default)
     return _Slot(None, note="no convention for this layer kind")
@@ -238,7 +239,8 @@ def init_(model: Any, init: object, *, rules: object = None, rng: object = None)
         The initializer of every kernel (anything :func:`initlab.get` accepts), or a recipe
         / μP plan (:class:`initlab.plan.RuleSource`) whose rules follow ``rules``.
     rules : mapping, optional
-        Glob pattern on the variable path (``variable.path``, e.g. ``"dense_1/kernel"``,
+        Glob pattern on the variable path (``variable.path`` without the model's own name,
+        e.g. ``"dense_1/kernel"``,
         ``"*/query/kernel"``) or a Keras layer class, to an initializer, or ``None`` to keep
         the variable; first match wins; a rule that matches nothing is an error. Rules get
         the layer's fans too, unless they set their own axes.
@@ -284,6 +286,11 @@ def init_(model: Any, init: object, *, rules: object = None, rng: object = None)
     moving mean/variance
     ===================================  ==================================  ====================
 
+    Paths are relative to the model (a ``Sequential`` named ``"sequential_3"`` gives
+    ``"fc/kernel"``, not ``"sequential_3/fc/kernel"``); Keras numbers unnamed layers in
+    creation order (``dense``, ``dense_1``...), so name the layers whose values must not
+    depend on what else the session built.
+
     Keras itself computes a depthwise kernel's fan_in as ``k·in`` (``in`` times too large)
     and a transposed kernel's fans swapped. LSTM biases keep ``unit_forget_bias`` (forget
     gate 1). Per-gate blocks are drawn as ``(rows, gates, units)`` with ``batch_axis=1``
@@ -301,6 +308,7 @@ def init_(model: Any, init: object, *, rules: object = None, rng: object = None)
     >>> model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(8, name="fc")])
     >>> plan = ik.init_(model, "he_normal", rng=0)
     >>> print(plan.table(["path", "kind", "fan_in", "std"]))
+    init_
     path      kind  fan_in std
     fc/kernel Dense 16     0.3536
     fc/bias   Dense -      0
@@ -326,8 +334,9 @@ def init_(model: Any, init: object, *, rules: object = None, rng: object = None)
     entries: list[PlanEntry] = []
     todo: list[tuple[Any, _CoreInitializer, tuple[int, ...], _Slot, str]] = []
     seen: set[str] = set()
+    prefix = f"{model.name}/"
     for variable in model.variables:
-        path = variable.path
+        path = variable.path.removeprefix(prefix)
         if path in seen:
             fail(func, "model", model, "give layers unique names: two variables share the "
                  f"path {path!r} (seeds are keyed by path)")
