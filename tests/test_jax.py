@@ -286,6 +286,27 @@ def test_init_params_rules_keep_dtype_and_arrays():
             == np.asarray(new["params"]["Dense_0"]["kernel"])).all()
 
 
+def test_init_params_boxed_leaves():
+    import flax.linen as nn
+    from flax import nnx
+
+    class M(nn.Module):
+        @nn.compact
+        def __call__(self, x):
+            return nn.Dense(4, kernel_init=nn.with_partitioning(nn.initializers.zeros,
+                                                                (None, None)))(x)
+
+    boxed = jax.eval_shape(M().init, KEY, jnp.ones((1, 3)))
+    new, plan = ij.init_params(boxed, "he_normal", rng=0)
+    ref = initlab.he_normal((3, 4), rng=initlab.seed_for(0, "params/Dense_0/kernel"))
+    assert (np.asarray(new["params"]["Dense_0"]["kernel"].value) == ref).all()
+    assert plan["params/Dense_0/kernel"].kind == "Dense"
+    state = nnx.state(nnx.Linear(3, 4, rngs=nnx.Rngs(0)), nnx.Param)
+    new, plan = ij.init_params(state, "he_normal", rng=0)
+    ref = initlab.he_normal((3, 4), rng=initlab.seed_for(0, "kernel"))
+    assert (np.asarray(new["kernel"][...]) == ref).all()
+
+
 class _Recipe:
     def as_rules(self):
         return initlab.Normal(std=0.02), {"Dense_1/*": "zeros", "*/nothing": "ones"}

@@ -272,6 +272,10 @@ _ATTENTION_IN = ("query", "key", "value")
 
 
 def _path_text(path: tuple[Any, ...]) -> str:
+    """``/``-joined path; the ``.value`` of a boxed leaf (``nn.Partitioned``, an ``nnx``
+    variable) is dropped, so boxed and plain trees share paths, rules and seeds."""
+    if path and isinstance(path[-1], jax.tree_util.GetAttrKey) and path[-1].name == "value":
+        path = path[:-1]
     parts = []
     for entry in path:
         for attr in ("key", "name", "idx"):
@@ -325,6 +329,8 @@ def init_params(params: Any, init: object, *, rules: object = None,
         A tree of arrays: Flax's ``{"params": {...}}`` variables, a bare params dict, any
         pytree; leaves may be ``jax.Array``, ``numpy.ndarray`` or ``jax.ShapeDtypeStruct``
         (as ``jax.eval_shape(model.init, ...)`` returns, so the model's own init never runs).
+        Boxed leaves (``nn.with_partitioning``'s ``Partitioned``, ``nnx.state(model)``'s
+        variables) are paths without their ``.value``.
     init : str, dict, Initializer or RuleSource
         The initializer of every ``kernel`` (anything :func:`initlab.get` accepts), or a
         recipe / μP plan (:class:`initlab.plan.RuleSource`) whose rules follow ``rules``.
