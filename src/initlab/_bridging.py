@@ -99,6 +99,9 @@ def validate(init: Initializer, shape: tuple[int, ...]) -> None:
         init(shape, dtype=np.float32, rng=0, region=region)
     else:
         init(tuple(min(d, 1) for d in shape), dtype=np.float32, rng=0)
+    cfg = init.get_config()
+    if all(k in cfg for k in FAN_DEFAULTS) and 0 not in shape:
+        compute_fans(shape, **{k: cfg[k] for k in FAN_DEFAULTS})  # in case the draw did not
 
 
 def draw(init: Initializer, shape: tuple[int, ...], dtype: np.dtype[Any], seed: int,
