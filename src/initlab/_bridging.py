@@ -82,10 +82,16 @@ def with_fans(init: Initializer, fans: Mapping[str, Any]) -> Initializer:
     if "in_axis" in cfg and (cfg["in_axis"] is not None or cfg["out_axis"] is not None
                              or cfg.get("layout") != "in_out"):
         fans = {k: v for k, v in fans.items() if k not in ("in_axis", "out_axis", "layout")}
-    new = {k: v for k, v in fans.items() if k in cfg and cfg[k] == FAN_DEFAULTS.get(k)}
+    new = {k: v for k, v in fans.items() if k in cfg and _is_default(k, cfg[k])}
     if not new:
         return init
     return type(init).from_config({**cfg, **new})
+
+
+def _is_default(key: str, value: object) -> bool:
+    if key == "batch_axis":
+        return value in (None, [], ())
+    return bool(value == FAN_DEFAULTS.get(key))
 
 
 def validate(init: Initializer, shape: tuple[int, ...]) -> None:
