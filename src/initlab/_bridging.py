@@ -71,8 +71,9 @@ def _as_variance_scaling(func: str, init: Initializer, distribution: object) -> 
     probe = type(init).from_config({**cfg, **FAN_DEFAULTS})
     scale = float(f"{expected_moments(probe, (1, 1))[1]:.12g}")  # 2.0, not 2.0000000000000004
     fan = round(scale / expected_moments(probe, (4, 1))[1], 6)
+    shared = VarianceScaling().get_config().keys() - {"scale", "mode", "distribution"}
     return VarianceScaling(scale=scale, mode=_MODE_BY_FAN[fan], distribution=distribution,
-                           **{k: cfg[k] for k in FAN_DEFAULTS})
+                           **{k: v for k, v in cfg.items() if k in shared})
 
 
 def with_fans(init: Initializer, fans: Mapping[str, Any]) -> Initializer:
