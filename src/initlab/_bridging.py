@@ -80,6 +80,8 @@ def with_fans(init: Initializer, fans: Mapping[str, Any]) -> Initializer:
     """``init`` with the fan arguments ``fans`` set where ``init`` takes them and still has
     its defaults (explicit axes given by the user win)."""
     cfg = init.get_config()
+    if cfg.get("fans", "exact") != "exact":  # a framework's own fan formula: no axes to set
+        return init
     if "in_axis" in cfg and (cfg["in_axis"] is not None or cfg["out_axis"] is not None
                              or cfg.get("layout") != "in_out"):
         fans = {k: v for k, v in fans.items() if k not in ("in_axis", "out_axis", "layout")}
