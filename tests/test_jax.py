@@ -418,3 +418,16 @@ def test_sharded_bit_identical_on_4_cpu_devices():
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "sharded ok 56" in result.stdout
+
+
+def test_import_initlab_needs_no_framework():
+    code = ("import sys\n"
+            "for name in ('jax', 'flax', 'keras', 'torch'):\n"
+            "    sys.modules[name] = None  # importing it would raise\n"
+            "import initlab, initlab.plan, initlab.testing\n"
+            "print('ok')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(Path(initlab.__file__).parents[1]), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and "ok" in result.stdout, result.stderr[-2000:]
