@@ -3,9 +3,11 @@ structured values, dtypes, ``out``, zero-size shapes, reproducibility, classes a
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import random
+import re
 import tracemalloc
 
 import numpy as np
@@ -510,7 +512,7 @@ def test_class_round_trips(init, shape):
     assert type(init).from_config(init.get_config()) == init
     assert eval(repr(init), vars(initlab)) == init
     assert hash(again) == hash(init)
-    fn = type(init)._function
+    fn = type(init).function
     assert init(shape, rng=5).tobytes() == fn(shape, **init.get_config(), rng=5).tobytes()
 
 
@@ -557,7 +559,8 @@ def test_get_passes_through_objects_and_callables():
     ({"config": {}}, TypeError, "'class_name'"),
     ({"class_name": "HeNormal", "config": {"mode": "x"}}, ValueError, "HeNormal: mode='x'"),
     ({"class_name": "HeNormal", "config": {"slope": 2}}, TypeError, "HeNormal: slope=2"),
-    ({"class_name": "HeNormal", "config": {"gain": 2}}, TypeError, "HeNormal: gain=2"),
+    ({"class_name": "HeNormal", "config": {"gain": [2]}}, TypeError, "HeNormal: gain=[2]"),
+    ({"class_name": "HeNormal", "config": {"gain": 0}}, ValueError, "HeNormal: gain=0"),
     ({"class_name": "HeNormal", "config": {"gain": "exakt"}}, ValueError, "gain='exakt'"),
     ({"class_name": "HeNormal", "config": [1]}, TypeError, "config=[1]"),
     ({"class_name": "HeNormal", "extra": 1}, ValueError, "'class_name' and 'config'"),
@@ -645,3 +648,125 @@ def test_exact_gain_with_nonlinearity(fn):
         fn(shape, gain="exakt", nonlinearity="gelu")
     with pytest.raises(ValueError, match=r"nonlinearity='swishy'"):
         fn(shape, gain="exact", nonlinearity="swishy")
+
+
+# ---------------------------------------------------------------------------------------------
+# one meaning of gain: a number, or 'exact' with nonlinearity= (kaiming takes a number too)
+
+
+@pytest.mark.parametrize("fn", [initlab.kaiming_normal, initlab.kaiming_uniform])
+def test_kaiming_takes_a_numeric_gain(fn):
+    shape = (400, 300)
+    w = fn(shape, gain=1.3, rng=0, dtype=np.float64)
+    assert_variance(w, 1.3**2 / 400)
+    # the same bits as variance_scaling with scale = gain**2 and the same distribution
+    dist = "normal" if fn is initlab.kaiming_normal else "uniform"
+    ref = initlab.variance_scaling(shape, scale=1.3**2, distribution=dist, rng=0,
+                                   dtype=np.float64)
+    assert np.array_equal(w, ref)
+    init = initlab.get({"class_name": fn.__name__, "config": {"gain": 1.3, "mode": "fan_out"}})
+    assert init.get_config()["gain"] == 1.3
+    assert eval(repr(init), vars(initlab)) == init
+    assert initlab.expected_moments(init, shape) == (0.0, 1.3**2 / 300)
+    # the default still comes from nonlinearity and a, exactly as PyTorch
+    assert initlab.expected_moments(initlab.HeNormal(a=0.2), shape)[1] == pytest.approx(
+        2 / 1.04 / 400, rel=1e-15)
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "fragment"), [
+    ({"gain": 1.3, "nonlinearity": "tanh"}, ValueError,
+     "nonlinearity='tanh' is not used with a numeric gain"),
+    ({"gain": 1.3, "a": 0.2}, ValueError, "a=0.2 is not used with a numeric gain"),
+    ({"gain": -1.0}, ValueError, "gain=-1.0"),
+    ({"gain": "pytorch"}, ValueError, "gain='pytorch'"),
+    ({"gain": True}, TypeError, "gain=True"),
+])
+def test_kaiming_numeric_gain_errors(kwargs, exc, fragment):
+    out = np.full((4, 3), SENTINEL, np.float32)
+    with pytest.raises(exc, match=re.escape(f"kaiming_normal: {fragment}")):
+        initlab.kaiming_normal((4, 3), out=out, **kwargs)
+    assert (out == SENTINEL).all()
+
+
+def test_every_old_gain_spelling_still_works():
+    shape = (30, 20)
+    for fn in (initlab.xavier_uniform, initlab.xavier_normal, initlab.orthogonal):
+        assert np.array_equal(fn(shape, rng=0), fn(shape, gain=1.0, rng=0))
+        fn(shape, gain=2, rng=0)
+        fn(shape, gain="exact", nonlinearity="tanh", rng=0)
+    for fn in (initlab.kaiming_uniform, initlab.kaiming_normal):
+        assert np.array_equal(fn(shape, rng=0), fn(shape, gain=None, rng=0))
+        fn(shape, nonlinearity="tanh", gain="exact", rng=0)
+        fn(shape, a=0.1, nonlinearity="leaky_relu", rng=0)
+    initlab.eye((3, 3), gain=2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad inputs of issue 9: shapes too large for memory, std=0
+
+
+@pytest.mark.parametrize(("fn", "shape", "kwargs"), [
+    (initlab.normal, (10**6, 10**6), {}),
+    (initlab.zeros, (2**62,), {}),
+    (initlab.ones, (2**62,), {"dtype": np.float64}),
+    (initlab.uniform, (2**64, 2), {}),  # beyond NumPy's own dimension limit
+    (initlab.he_normal, (10**6, 10**6), {}),
+    (initlab.orthogonal, (10**6, 10**6), {}),
+    (initlab.eye, (10**6, 10**6), {}),
+    (initlab.sparse, (10**6, 10**6), {"sparsity": 0.5}),
+    (initlab.dirac, (10**4, 10**4, 100), {}),
+])
+def test_too_large_for_memory_raises_before_allocating(fn, shape, kwargs):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"shape=\(.*\) is too large; an array of .* needs "
+                           r"\d+ bytes") as info:
+            fn(shape, **kwargs)
+        assert tracemalloc.get_traced_memory()[1] < 10**7
+    finally:
+        tracemalloc.stop()
+    need = math.prod(shape) * np.dtype(kwargs.get("dtype", np.float32)).itemsize
+    assert str(need) in str(info.value) and info.value.args[0].startswith(fn.__name__)
+
+
+def test_too_large_shapes_still_give_regions_and_classes_check_too():
+    w = initlab.normal((10**6, 10**6), rng=0, region=(5, slice(0, 4)))
+    assert w.shape == (4,)
+    with pytest.raises(ValueError, match="HeNormal: shape="):
+        initlab.HeNormal()((10**6, 10**6))
+
+
+@pytest.mark.parametrize("fn", [initlab.normal, initlab.truncated_normal])
+@pytest.mark.parametrize("mean", [0.0, -0.0, 1.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_std_zero_returns_the_mean_exactly(fn, mean, dtype):
+    w = fn((300, 7), mean=mean, std=0.0, rng=3, dtype=dtype)
+    assert (w == mean).all()
+    assert (np.signbit(w) == (math.copysign(1.0, mean) < 0)).all()  # no mix of +0.0 and -0.0
+    part = fn((300, 7), mean=mean, std=0.0, rng=3, dtype=dtype, region=(slice(5, 9),))
+    assert np.array_equal(part, w[5:9]) and (np.signbit(part) == np.signbit(w[5:9])).all()
+    # a Generator advances as for any other std
+    g1, g2 = np.random.default_rng(1), np.random.default_rng(1)
+    fn((3,), std=0.0, rng=g1)
+    fn((3,), std=1.0, rng=g2)
+    assert g1.random() == g2.random()
+
+
+# ---------------------------------------------------------------------------------------------
+# everything that lists initializers derives from their declarations
+
+
+def test_classes_and_names_come_from_the_declarations():
+    from initlab.initializers._core import DECLARATIONS
+
+    assert initlab.INITIALIZERS == tuple(d.name for d in DECLARATIONS.values())
+    for decl in DECLARATIONS.values():
+        cls = getattr(initlab, decl.class_name)
+        assert cls.function is decl.function is getattr(initlab, decl.name)
+        assert cls is initlab.get({"class_name": decl.name, "config": decl.example}).__class__
+        sig = inspect.signature(decl.function).parameters
+        config = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY
+                  and n not in ("dtype", "rng", "out", "threads", "region")]
+        assert list(inspect.signature(cls).parameters) == config
+        for alias in decl.aliases:
+            assert type(initlab.get({"class_name": alias, "config": decl.example})) is cls
