@@ -770,3 +770,58 @@ def test_classes_and_names_come_from_the_declarations():
         assert list(inspect.signature(cls).parameters) == config
         for alias in decl.aliases:
             assert type(initlab.get({"class_name": alias, "config": decl.example})) is cls
+
+
+# ---------------------------------------------------------------------------------------------
+# orthogonal(batch_axis=...): one Haar matrix per batch index (issue 10)
+
+
+@pytest.mark.parametrize(("shape", "batch_axis", "layout", "block"), [
+    ((4, 32, 24), 0, "torch", (32, 24)),  # an LSTM weight (4H, in) as (4, H, in)
+    ((4, 16, 40), 0, "in_out", (16, 40)),  # wide blocks
+    ((24, 3, 32), 1, "in_out", (24, 32)),  # batch axis in the middle
+    ((2, 3, 20, 12), (0, 1), "torch", (20, 12)),
+    ((5, 6, 2, 3), (1,), "out_in", (5, 2, 3)),  # a 3-d block flattened by the layout
+])
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_orthogonal_batch_axis_gives_one_orthogonal_matrix_per_block(shape, batch_axis, layout,
+                                                                     block, gain):
+    w = initlab.orthogonal(shape, batch_axis=batch_axis, layout=layout, gain=gain, rng=0)
+    axes = (batch_axis,) if isinstance(batch_axis, int) else batch_axis
+    blocks = np.moveaxis(w, axes, range(len(axes))).reshape(-1, *block)
+    assert blocks.shape[0] == math.prod(shape[a] for a in axes)
+    for b in blocks:
+        rows = b.shape[0] if layout in ("torch", "out_in") else math.prod(b.shape[:-1])
+        m = b.reshape(rows, -1)
+        small = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+        assert np.abs(small / gain**2 - np.eye(small.shape[0])).max() <= 1e-5
+    assert not np.allclose(blocks[0], blocks[1])  # independent draws
+    assert initlab.expected_moments(
+        initlab.Orthogonal(batch_axis=batch_axis, layout=layout, gain=gain), shape) == (
+        0.0, gain**2 / max(m.shape))
+
+
+def test_orthogonal_without_batch_axis_is_unchanged_and_blocks_are_haar():
+    # batch_axis=() is the single-matrix draw (the same-bits test pins the digests)
+    a = initlab.orthogonal((30, 20), rng=4)
+    assert np.array_equal(a, initlab.orthogonal((30, 20), batch_axis=(), rng=4))
+    # each block is Haar: one entry of an n x n Haar matrix, (x + 1) / 2, is
+    # Beta((n-1)/2, (n-1)/2) (a coordinate of a uniform point on the sphere); one entry per
+    # block gives independent samples for a KS test
+    n = 16
+    w = initlab.orthogonal((4096, n, n), batch_axis=0, rng=1, dtype=np.float64)
+    for i, j in ((0, 0), (5, 9)):
+        assert_distribution((w[:, i, j] + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2))
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "fragment"), [
+    ({"batch_axis": 3}, ValueError, "orthogonal: batch_axis=3"),
+    ({"batch_axis": "0"}, TypeError, "orthogonal: batch_axis='0'"),
+    ({"batch_axis": (0, 1)}, ValueError, "besides batch_axis"),
+    ({"batch_axis": (0, 0)}, ValueError, "batch_axis=(0, 0)"),
+])
+def test_orthogonal_batch_axis_errors(kwargs, exc, fragment):
+    out = np.full((4, 3, 5), SENTINEL, np.float32)
+    with pytest.raises(exc, match=re.escape(fragment)):
+        initlab.orthogonal((4, 3, 5), out=out, **kwargs)
+    assert (out == SENTINEL).all()

@@ -267,7 +267,7 @@ def get(identifier: object) -> Initializer | Callable[..., Array]:
     >>> type(init).__name__, init.get_config()["nonlinearity"]
     ('HeNormal', 'leaky_relu')
     >>> initlab.get({"class_name": "Orthogonal", "config": {"gain": 2.0}})
-    Orthogonal(gain=2.0, nonlinearity=None, layout='in_out')
+    Orthogonal(gain=2.0, nonlinearity=None, layout='in_out', batch_axis=())
     """
     if isinstance(identifier, Initializer):
         return identifier
@@ -321,8 +321,8 @@ def serialize(initializer: object) -> dict[str, Any]:
     Examples
     --------
     >>> import initlab
-    >>> initlab.serialize(initlab.Orthogonal(gain=2.0))
-    {'class_name': 'Orthogonal', 'config': {'gain': 2.0, 'nonlinearity': None, 'layout': 'in_out'}}
+    >>> initlab.serialize(initlab.Eye(gain=2.0))
+    {'class_name': 'Eye', 'config': {'gain': 2.0}}
     """
     if callable(initializer) and not isinstance(initializer, Initializer) and (
             _is_declared(initializer)):

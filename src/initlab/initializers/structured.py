@@ -10,11 +10,12 @@ import scipy.linalg.lapack
 from numpy.typing import DTypeLike
 
 from .. import _blocks as blocks
-from .._validate import check_int, check_real, fail
-from ..fans import check_layout
+from .._validate import check_int, check_real, fail, normalize_axes
+from ..fans import check_fan_args, check_layout
 from ._core import (
     MAX_SIGMAS,
     Array,
+    Axes,
     Call,
     Config,
     RegionArg,
@@ -41,9 +42,23 @@ __all__ = [
     "sparse",
 ]
 
+
 def _check_orthogonal(func: str, p: Config) -> Config:
     own, _ = gain_or_exact(func, p, positive=False)
-    return {**own, "layout": check_layout(func, p["layout"])}
+    spec = check_fan_args(func, p["layout"], batch_axis=p["batch_axis"])
+    return {**own, "layout": spec.layout, "batch_axis": spec.batch_axis}
+
+
+def _stacked_dims(func: str, shape: tuple[int, ...], layout: str, batch_axis: object
+                  ) -> tuple[tuple[int, ...], tuple[int, ...], int, int]:
+    """Batch axes (sorted), the shape of one matrix, and its rows and columns."""
+    batch = tuple(sorted(normalize_axes(func, "batch_axis", batch_axis, len(shape))))
+    block = tuple(d for i, d in enumerate(shape) if i not in batch)
+    if batch and len(block) < 2:
+        fail(func, "shape", shape, f"use at least 2 dimensions besides batch_axis={batch_axis}",
+             why=f"has {len(block)} besides the batch axes")
+    rows, cols = _matrix_dims(func, block, layout)
+    return batch, block, rows, cols
 
 
 def _matrix_dims(func: str, shape: tuple[int, ...], layout: str) -> tuple[int, int]:
@@ -89,7 +104,7 @@ def _haar_columns(c: Array) -> Array:
 
 
 def _run_orthogonal(func: str, call: Call, p: Config) -> Array:
-    rows, cols = _matrix_dims(func, call.shape, p["layout"])
+    batch, block, rows, cols = _stacked_dims(func, call.shape, p["layout"], p["batch_axis"])
     _, gain = gain_or_exact(func, p, positive=False)
     check_representable(func, "gain", gain, abs(gain), call.dtype)
     work = blocks.work_dtype(call.dtype)
@@ -98,20 +113,32 @@ def _run_orthogonal(func: str, call: Call, p: Config) -> Array:
     if call.empty:
         return result
     big, small = max(rows, cols), min(rows, cols)
-    c = blocks.generate(blocks.Normal(0.0, 1.0), (small, big), work, call.key(),
-                         threads=call.threads)
-    q = _haar_columns(c)  # (big, small), orthonormal columns
-    if gain != 1.0:
-        q *= gain
-    matrix = q.T if rows < cols else q
-    np.copyto(result, matrix.reshape(call.shape), casting="same_kind")
+    batch_shape = tuple(call.shape[i] for i in batch)
+    count = math.prod(batch_shape)
+    # one Gaussian stream for all the matrices, matrix i from its i-th (small, big) slab:
+    # without batch axes this is the (small, big) draw of a single matrix
+    c = blocks.generate(blocks.Normal(0.0, 1.0), (count, small, big), work, call.key(),
+                        threads=call.threads)
+    stacked = None if not batch else np.empty((count, *block), work)
+    for i in range(count):
+        q = _haar_columns(c[i])  # (big, small), orthonormal columns
+        if gain != 1.0:
+            q *= gain
+        matrix = (q.T if rows < cols else q).reshape(block)
+        if stacked is None:
+            np.copyto(result, matrix, casting="same_kind")
+        else:
+            stacked[i] = matrix
+    if stacked is not None:  # batch axes first -> their places in the shape
+        moved = np.moveaxis(stacked.reshape(batch_shape + block), range(len(batch)), batch)
+        np.copyto(result, moved, casting="same_kind")
     return result
 
 
 
 
 def _orthogonal_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float, float]:
-    rows, cols = _matrix_dims(func, shape, p["layout"])
+    _, _, rows, cols = _stacked_dims(func, shape, p["layout"], p["batch_axis"])
     return 0.0, gain_or_exact(func, p, positive=False)[1] ** 2 / max(rows, cols)
 
 
@@ -120,7 +147,7 @@ def _orthogonal_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[f
          summary="Haar (semi-)orthogonal times gain")
 @doc
 def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
-               layout: str = "in_out",
+               layout: str = "in_out", batch_axis: Axes = (),
                dtype: DTypeLike = np.float32, rng: object = None, out: Array | None = None,
                threads: int | None = None, region: RegionArg = None) -> Array:
     r"""(Semi-)orthogonal initializer, Haar-distributed, times ``gain``.
@@ -138,6 +165,12 @@ def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | Non
         Activation after this layer, used only with ``gain='exact'``.
     layout : {'in_out', 'out_in'} or alias, default 'in_out'
         How the tensor is flattened (see ``shape``).
+    batch_axis : int or tuple of int, default ()
+        Axes that index independent matrices (stacked gates, heads, ensembles): each matrix,
+        the tensor at fixed indices of these axes, is flattened by ``layout`` from the other
+        axes and is orthogonal on its own. ``orthogonal((4, H, n), batch_axis=0,
+        layout='torch')`` gives the four ``(H, n)`` gate blocks of a PyTorch LSTM weight
+        ``(4H, n)`` (after ``.reshape(4 * H, n)``). The default ``()`` is one matrix.
     %(common_parameters)s
         ``region`` is not accepted: every value depends on the whole matrix.
 
@@ -167,6 +200,10 @@ def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | Non
     .. math:: W^\top W = g^2 I\ (r \ge c) \quad\text{or}\quad WW^\top = g^2 I\ (r < c),
               \qquad \mathbb{E}\,W_{ij}^2 = \frac{g^2}{\max(r, c)}\ \text{exactly}.
 
+    With ``batch_axis``, the matrices are drawn from consecutive slabs of one Gaussian stream
+    (in C order of the batch indices), so they are independent Haar matrices; the
+    whole-tensor guarantees (same seed, same bits, any thread count) hold as without.
+
     LAPACK runs in float32 (SciPy's ``sorgqr``) for float16 and float32 results, then float16 is
     rounded: PyTorch, Keras and TensorFlow fail in half precision (pytorch/pytorch#9315).
 
@@ -185,9 +222,13 @@ def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | Non
     >>> w = initlab.orthogonal((64, 32), rng=0)
     >>> bool(np.allclose(w.T @ w, np.eye(32), atol=1e-5))
     True
+    >>> gates = initlab.orthogonal((4, 16, 8), batch_axis=0, layout="torch", rng=0)
+    >>> all(np.allclose(g.T @ g, np.eye(8), atol=1e-5) for g in gates)
+    True
     """
     return apply(orthogonal, shape, dtype, rng, out, threads, region,
-                 {"gain": gain, "nonlinearity": nonlinearity, "layout": layout})
+                 {"gain": gain, "nonlinearity": nonlinearity, "layout": layout,
+                  "batch_axis": batch_axis})
 
 
 def _check_eye(func: str, p: Config) -> Config:
