@@ -56,7 +56,11 @@ DOC = {
         ``'out_in'`` (alias ``'torch'``): PyTorch's ``(out, in, *kernel)``.
     in_axis, out_axis, batch_axis, groups, transposed : optional
         Override the layout's axes, correct grouped/depthwise and transposed convolutions;
-        see :func:`compute_fans`.""",
+        see :func:`compute_fans`.
+    fans : {'exact', 'torch'}, default 'exact'
+        ``'torch'`` computes the fans with PyTorch's formula, which ignores ``groups`` and
+        ``transposed`` (pytorch/pytorch#23854), for PyTorch's old scale bit for bit; see
+        :func:`compute_fans`.""",
     "common_parameters": """dtype : {float32, float16, float64}, default float32
         Floating dtype of the result. float32 and float64 are drawn natively; float16 is drawn
         in float32 and rounded.

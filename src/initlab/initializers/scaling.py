@@ -65,7 +65,7 @@ _DIST_ALIASES = {"untruncated_normal": "normal"}
 
 
 
-_FAN_KEYS = ("layout", "in_axis", "out_axis", "batch_axis", "groups", "transposed")
+_FAN_KEYS = ("layout", "in_axis", "out_axis", "batch_axis", "groups", "transposed", "fans")
 
 
 def _check_fans(func: str, p: Config) -> Config:
@@ -128,7 +128,7 @@ def _vs_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float, fl
 def variance_scaling(shape: Shape, *, scale: float = 1.0, mode: str = "fan_in",
                      distribution: str = "truncated_normal", layout: str = "in_out",
                      in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
-                     groups: int = 1, transposed: bool = False,
+                     groups: int = 1, transposed: bool = False, fans: str = "exact",
                      dtype: DTypeLike = np.float32, rng: object = None,
                      out: Array | None = None, threads: int | None = None,
                      region: RegionArg = None) -> Array:
@@ -223,13 +223,13 @@ def variance_scaling(shape: Shape, *, scale: float = 1.0, mode: str = "fan_in",
                  region, {"scale": scale, "mode": mode, "distribution": distribution,
                           "layout": layout, "in_axis": in_axis, "out_axis": out_axis,
                           "batch_axis": batch_axis, "groups": groups,
-                          "transposed": transposed})
+                          "transposed": transposed, "fans": fans})
 
 
 def _fan_params(layout: object, in_axis: object, out_axis: object, batch_axis: object,
-                groups: object, transposed: object) -> Config:
+                groups: object, transposed: object, fans: object) -> Config:
     return {"layout": layout, "in_axis": in_axis, "out_axis": out_axis,
-            "batch_axis": batch_axis, "groups": groups, "transposed": transposed}
+            "batch_axis": batch_axis, "groups": groups, "transposed": transposed, "fans": fans}
 
 
 GainOf = Callable[[str, Config], tuple[Config, float]]
@@ -327,7 +327,8 @@ _doc_refs = doc_with(xavier_refs=_XAVIER_REFS, he_refs=_HE_REFS, lecun_refs=_LEC
 def xavier_uniform(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
                    layout: str = "in_out",
                    in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
-                   groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
+                   groups: int = 1, transposed: bool = False, fans: str = "exact",
+                   dtype: DTypeLike = np.float32,
                    rng: object = None, out: Array | None = None, threads: int | None = None,
                    region: RegionArg = None) -> Array:
     r"""Xavier/Glorot uniform initializer: :math:`U(-a, a)`, :math:`a = g\sqrt{6/(n_{in}+n_{out})}`.
@@ -378,7 +379,7 @@ def xavier_uniform(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str |
     """
     return apply(xavier_uniform, shape, dtype, rng, out, threads, region,
                  {"gain": gain, "nonlinearity": nonlinearity,
-                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
+                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed, fans)})
 
 
 @_declare_named("normal", "fan_avg", _xavier_gain, class_name="GlorotNormal",
@@ -387,7 +388,8 @@ def xavier_uniform(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str |
 def xavier_normal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
                    layout: str = "in_out",
                   in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
-                  groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
+                  groups: int = 1, transposed: bool = False, fans: str = "exact",
+                  dtype: DTypeLike = np.float32,
                   rng: object = None, out: Array | None = None, threads: int | None = None,
                   region: RegionArg = None) -> Array:
     r"""Xavier/Glorot normal initializer: :math:`\mathcal{N}(0, 2g^2/(n_{in}+n_{out}))`.
@@ -437,7 +439,7 @@ def xavier_normal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | 
     """
     return apply(xavier_normal, shape, dtype, rng, out, threads, region,
                  {"gain": gain, "nonlinearity": nonlinearity,
-                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
+                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed, fans)})
 
 
 @_declare_named("uniform", None, _kaiming_gain, class_name="HeUniform",
@@ -447,7 +449,8 @@ def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
                     gain: float | str | None = None, nonlinearity: str = "leaky_relu",
                     layout: str = "in_out",
                     in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
-                    groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
+                    groups: int = 1, transposed: bool = False, fans: str = "exact",
+                    dtype: DTypeLike = np.float32,
                     rng: object = None, out: Array | None = None, threads: int | None = None,
                     region: RegionArg = None) -> Array:
     r"""He/Kaiming uniform initializer: :math:`U(-b, b)`, :math:`b = g\sqrt{3/n}`.
@@ -513,7 +516,7 @@ def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     return apply(kaiming_uniform, shape, dtype, rng, out, threads,
                  region, {"a": a, "mode": mode, "nonlinearity": nonlinearity, "gain": gain,
                           **_fan_params(layout, in_axis, out_axis, batch_axis, groups,
-                                        transposed)})
+                                        transposed, fans)})
 
 
 @_declare_named("normal", None, _kaiming_gain, class_name="HeNormal",
@@ -523,7 +526,8 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
                    gain: float | str | None = None, nonlinearity: str = "leaky_relu",
                    layout: str = "in_out",
                    in_axis: Axes = None, out_axis: Axes = None, batch_axis: Axes = (),
-                   groups: int = 1, transposed: bool = False, dtype: DTypeLike = np.float32,
+                   groups: int = 1, transposed: bool = False, fans: str = "exact",
+                   dtype: DTypeLike = np.float32,
                    rng: object = None, out: Array | None = None, threads: int | None = None,
                    region: RegionArg = None) -> Array:
     r"""He/Kaiming normal initializer: :math:`\mathcal{N}(0, g^2/n)`.
@@ -588,7 +592,7 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     """
     return apply(kaiming_normal, shape, dtype, rng, out, threads, region,
                  {"a": a, "mode": mode, "nonlinearity": nonlinearity, "gain": gain,
-                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed)})
+                  **_fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed, fans)})
 
 
 @_declare_named("uniform", "fan_in", _lecun_gain, class_name="LecunUniform",
@@ -596,7 +600,8 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
 @_doc_refs
 def lecun_uniform(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
                   out_axis: Axes = None, batch_axis: Axes = (), groups: int = 1,
-                  transposed: bool = False, dtype: DTypeLike = np.float32, rng: object = None,
+                  transposed: bool = False, fans: str = "exact",
+                  dtype: DTypeLike = np.float32, rng: object = None,
                   out: Array | None = None, threads: int | None = None,
                   region: RegionArg = None) -> Array:
     r"""LeCun uniform initializer: :math:`U(-\sqrt{3/n_{in}}, \sqrt{3/n_{in}})`.
@@ -639,7 +644,7 @@ def lecun_uniform(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
     1.0
     """
     return apply(lecun_uniform, shape, dtype, rng, out, threads, region,
-                 _fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed))
+                 _fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed, fans))
 
 
 @_declare_named("truncated_normal", "fan_in", _lecun_gain, class_name="LecunNormal",
@@ -647,7 +652,8 @@ def lecun_uniform(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
 @_doc_refs
 def lecun_normal(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
                  out_axis: Axes = None, batch_axis: Axes = (), groups: int = 1,
-                 transposed: bool = False, dtype: DTypeLike = np.float32, rng: object = None,
+                 transposed: bool = False, fans: str = "exact",
+                 dtype: DTypeLike = np.float32, rng: object = None,
                  out: Array | None = None, threads: int | None = None,
                  region: RegionArg = None) -> Array:
     r"""LeCun normal initializer: truncated normal with :math:`\mathrm{Var}\,W = 1/n_{in}`.
@@ -693,7 +699,7 @@ def lecun_normal(shape: Shape, *, layout: str = "in_out", in_axis: Axes = None,
     1.0
     """
     return apply(lecun_normal, shape, dtype, rng, out, threads, region,
-                 _fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed))
+                 _fan_params(layout, in_axis, out_axis, batch_axis, groups, transposed, fans))
 
 
 glorot_uniform = xavier_uniform
