@@ -239,7 +239,8 @@ def test_constants():
 ALL = [(name, getattr(initlab, name)) for name in initlab.INITIALIZERS]
 NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5}}
 EMPTY_SHAPES = {"eye": [(0, 0), (0, 4)], "dirac": [(0, 3, 3), (4, 0, 3, 3)],
-                "sparse": [(0, 0), (5, 0)]}
+                "sparse": [(0, 0), (5, 0)], "delta_orthogonal": [(3, 3, 0, 4), (0, 2, 5)],
+                "conv_orthogonal": [(3, 3, 0, 4), (0, 0, 2, 5)]}
 
 
 @pytest.mark.parametrize(("name", "fn"), ALL, ids=[a[0] for a in ALL])
@@ -252,7 +253,8 @@ def test_zero_size(name, fn):
 # ---------------------------------------------------------------------------------------------
 # reproducibility and the RNG contract (SPEC 7)
 
-SAMPLE_SHAPES = {"eye": (6, 5), "dirac": (4, 4, 3), "sparse": (6, 5)}
+SAMPLE_SHAPES = {"eye": (6, 5), "dirac": (4, 4, 3), "sparse": (6, 5),
+                 "delta_orthogonal": (3, 3, 4, 6), "conv_orthogonal": (3, 3, 4, 6)}
 
 
 def call(name, rng=0, **kw):
@@ -825,3 +827,104 @@ def test_orthogonal_batch_axis_errors(kwargs, exc, fragment):
     with pytest.raises(exc, match=re.escape(fragment)):
         initlab.orthogonal((4, 3, 5), out=out, **kwargs)
     assert (out == SENTINEL).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# delta_orthogonal (JAX's semantics) and conv_orthogonal (Xiao et al. 2018, Algorithm 2)
+
+CONV_SHAPES = [(3, 8, 8), (5, 4, 9), (3, 3, 6, 10), (4, 4, 5, 5), (2, 2, 2, 4, 4),
+               (3, 3, 3, 2, 7), (1, 3, 5)]
+
+
+def _to_torch(shape):  # (*k, in, out) -> (out, in, *k)
+    return (shape[-1], shape[-2], *shape[:-2])
+
+
+@pytest.mark.parametrize("shape", CONV_SHAPES)
+@pytest.mark.parametrize("gain", [1.0, 0.5])
+def test_delta_orthogonal_is_zero_but_an_orthogonal_centre(shape, gain):
+    w = initlab.delta_orthogonal(shape, gain=gain, rng=2)
+    centre = tuple((k - 1) // 2 for k in shape[:-2])  # JAX: (k - 1) // 2
+    h = w[centre]
+    assert w.dtype == np.float32 and h.shape == shape[-2:]
+    assert np.abs(h @ h.T / gain**2 - np.eye(shape[-2])).max() <= 1e-5
+    rest = w.copy()
+    rest[centre] = 0
+    assert not rest.any()
+    # the centre is orthogonal((in, out)) of the same seed; 'out_in' holds its transpose
+    assert np.array_equal(h, initlab.orthogonal(shape[-2:], gain=gain, rng=2))
+    wt = initlab.delta_orthogonal(_to_torch(shape), gain=gain, layout="torch", rng=2)
+    assert np.array_equal(wt, np.moveaxis(w, (-1, -2), (0, 1)))
+    m2 = gain**2 * shape[-2] / math.prod(shape)
+    assert initlab.expected_moments(initlab.DeltaOrthogonal(gain=gain), shape) == (0.0, m2)
+
+
+def _circular_conv(x, w):
+    """y[p] = sum_t x[p + t] @ w[t], indices modulo the input size (circular padding)."""
+    d = w.ndim - 2
+    y = np.zeros((*x.shape[:d], w.shape[-1]), np.float64)
+    for t in np.ndindex(*w.shape[:d]):
+        y += np.roll(x, tuple(-i for i in t), axis=tuple(range(d))) @ w[t].astype(np.float64)
+    return y
+
+
+@pytest.mark.parametrize("shape", CONV_SHAPES)
+def test_conv_orthogonal_circular_convolution_preserves_norms(shape):
+    gain = 1.7
+    w = initlab.conv_orthogonal(shape, gain=gain, rng=3)
+    assert w.dtype == np.float32
+    g = np.random.default_rng(11)
+    spatial = tuple(k + 4 + i for i, k in enumerate(shape[:-2]))
+    for _ in range(5):
+        x = g.standard_normal((*spatial, shape[-2]))
+        ratio = np.linalg.norm(_circular_conv(x, w)) / np.linalg.norm(x)
+        assert abs(ratio / gain - 1) <= 1e-4
+    # the same kernel in PyTorch's layout, and the exact total of squares
+    wt = initlab.conv_orthogonal(_to_torch(shape), gain=gain, layout="torch", rng=3)
+    assert np.array_equal(wt, np.moveaxis(w, (-1, -2), (0, 1)))
+    w64 = initlab.conv_orthogonal(shape, gain=gain, rng=3, dtype=np.float64)
+    assert float((w64**2).sum()) == pytest.approx(gain**2 * shape[-2], rel=1e-12)
+
+
+def test_conv_orthogonal_uses_every_tap_and_varies_with_the_seed():
+    a = initlab.conv_orthogonal((3, 3, 8, 8), rng=0, dtype=np.float64)
+    assert all(np.abs(a[t]).max() > 0 for t in np.ndindex(3, 3))
+    assert not np.array_equal(a, initlab.conv_orthogonal((3, 3, 8, 8), rng=1,
+                                                         dtype=np.float64))
+    # kernel size 1 is the orthogonal matrix of the rows alone
+    one = initlab.conv_orthogonal((1, 4, 6), rng=0)[0]
+    assert np.abs(one @ one.T - np.eye(4)).max() <= 1e-5
+
+
+@pytest.mark.parametrize(("fn", "shape", "kwargs", "fragment"), [
+    (initlab.delta_orthogonal, (3, 4), {}, "shape=(3, 4) has 2 dimensions"),
+    (initlab.delta_orthogonal, (3, 3, 3, 3, 3, 3), {}, "3-, 4- or 5-d"),
+    (initlab.delta_orthogonal, (3, 3, 5, 4), {}, "use in <= out"),  # JAX: fan_in <= fan_out
+    (initlab.delta_orthogonal, (4, 5, 3, 3), {"layout": "torch"}, "use in <= out"),
+    (initlab.delta_orthogonal, (3, 2, 3), {"gain": "exakt"}, "gain='exakt'"),
+    (initlab.conv_orthogonal, (3, 2, 4, 6), {}, "equal kernel sizes"),  # as TensorFlow
+    (initlab.conv_orthogonal, (3, 5, 4), {}, "use in <= out"),
+    (initlab.conv_orthogonal, (3, 4), {}, "3-, 4- or 5-d"),
+    (initlab.conv_orthogonal, (3, 2, 3), {"region": (0,)}, "not elementwise"),
+])
+def test_delta_and_conv_orthogonal_errors(fn, shape, kwargs, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)) as info:
+        fn(shape, **kwargs)
+    assert str(info.value).startswith(f"{fn.__name__}: ")
+
+
+@pytest.mark.slow  # imports and compiles jax
+def test_delta_orthogonal_centre_matches_jax_draws():
+    jax = pytest.importorskip("jax")
+    n, shape = 2000, (3, 3, 4, 6)
+    init = jax.nn.initializers.delta_orthogonal()
+    keys = jax.random.split(jax.random.key(0), n)
+    theirs = np.asarray(jax.vmap(lambda k: init(k, shape, jax.numpy.float32))(keys))
+    ours = np.stack([initlab.delta_orthogonal(shape, rng=s) for s in range(n)])
+    for i, j in ((0, 0), (3, 5)):  # one entry per draw: independent samples
+        a, b = ours[:, 1, 1, i, j], theirs[:, 1, 1, i, j]
+        assert stats.ks_2samp(a, b).pvalue > 1e-6
+        # and both follow the law of one entry of a Haar row: (x + 1) / 2 ~ Beta(5/2, 5/2)
+        for sample in (a, b):
+            assert_distribution((sample.astype(np.float64) + 1) / 2, stats.beta(2.5, 2.5))
+    assert not np.delete(theirs.reshape(n, 9, 4, 6), 4, axis=1).any()  # JAX: zero off-centre

@@ -22,6 +22,8 @@ from .gains import gain as gain
 from .initializers import INITIALIZERS as INITIALIZERS
 from .initializers import TRUNCATED_NORMAL_STD as TRUNCATED_NORMAL_STD
 from .initializers import Constant as Constant
+from .initializers import ConvOrthogonal as ConvOrthogonal
+from .initializers import DeltaOrthogonal as DeltaOrthogonal
 from .initializers import Dirac as Dirac
 from .initializers import Eye as Eye
 from .initializers import GlorotNormal as GlorotNormal
@@ -45,6 +47,8 @@ from .initializers import XavierNormal as XavierNormal
 from .initializers import XavierUniform as XavierUniform
 from .initializers import Zeros as Zeros
 from .initializers import constant as constant
+from .initializers import conv_orthogonal as conv_orthogonal
+from .initializers import delta_orthogonal as delta_orthogonal
 from .initializers import dirac as dirac
 from .initializers import expected_moments as expected_moments
 from .initializers import eye as eye
@@ -81,6 +85,8 @@ __all__ = [
     "TRUNCATED_NORMAL_STD",
     "Activation",
     "Constant",
+    "ConvOrthogonal",
+    "DeltaOrthogonal",
     "Dirac",
     "Eye",
     "Fans",
@@ -109,7 +115,9 @@ __all__ = [
     "calculate_gain",
     "compute_fans",
     "constant",
+    "conv_orthogonal",
     "critical",
+    "delta_orthogonal",
     "dirac",
     "engine",
     "expected_moments",

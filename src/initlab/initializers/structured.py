@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import scipy.linalg
@@ -18,6 +20,7 @@ from ._core import (
     Axes,
     Call,
     Config,
+    Moments,
     RegionArg,
     Shape,
     apply,
@@ -30,11 +33,15 @@ from ._core import (
 from .objects import initializer_class
 
 __all__ = [
+    "ConvOrthogonal",
+    "DeltaOrthogonal",
     "Dirac",
     "Eye",
     "Identity",
     "Orthogonal",
     "Sparse",
+    "conv_orthogonal",
+    "delta_orthogonal",
     "dirac",
     "eye",
     "identity",
@@ -103,6 +110,23 @@ def _haar_columns(c: Array) -> Array:
     return q
 
 
+def _haar_matrices(count: int, rows: int, cols: int, gain: float, work: np.dtype[Any],
+                   key: blocks.Key, threads: int) -> Iterator[Array]:
+    """``count`` independent Haar (rows, cols) matrices times ``gain``, in ``work``.
+
+    One Gaussian stream for all of them, matrix ``i`` from its ``i``-th (small, big) slab:
+    for ``count=1`` this is the (small, big) draw of a single matrix.
+    """
+    big, small = max(rows, cols), min(rows, cols)
+    c = blocks.generate(blocks.Normal(0.0, 1.0), (count, small, big), work, key,
+                        threads=threads)
+    for i in range(count):
+        q = _haar_columns(c[i])  # (big, small), orthonormal columns
+        if gain != 1.0:
+            q *= gain
+        yield q.T if rows < cols else q
+
+
 def _run_orthogonal(func: str, call: Call, p: Config) -> Array:
     batch, block, rows, cols = _stacked_dims(func, call.shape, p["layout"], p["batch_axis"])
     _, gain = gain_or_exact(func, p, positive=False)
@@ -112,29 +136,19 @@ def _run_orthogonal(func: str, call: Call, p: Config) -> Array:
     result = call.new()
     if call.empty:
         return result
-    big, small = max(rows, cols), min(rows, cols)
     batch_shape = tuple(call.shape[i] for i in batch)
     count = math.prod(batch_shape)
-    # one Gaussian stream for all the matrices, matrix i from its i-th (small, big) slab:
-    # without batch axes this is the (small, big) draw of a single matrix
-    c = blocks.generate(blocks.Normal(0.0, 1.0), (count, small, big), work, call.key(),
-                        threads=call.threads)
-    stacked = None if not batch else np.empty((count, *block), work)
-    for i in range(count):
-        q = _haar_columns(c[i])  # (big, small), orthonormal columns
-        if gain != 1.0:
-            q *= gain
-        matrix = (q.T if rows < cols else q).reshape(block)
-        if stacked is None:
-            np.copyto(result, matrix, casting="same_kind")
-        else:
-            stacked[i] = matrix
-    if stacked is not None:  # batch axes first -> their places in the shape
-        moved = np.moveaxis(stacked.reshape(batch_shape + block), range(len(batch)), batch)
-        np.copyto(result, moved, casting="same_kind")
+    matrices = _haar_matrices(count, rows, cols, gain, work, call.key(), call.threads)
+    if not batch:
+        np.copyto(result, next(matrices).reshape(block), casting="same_kind")
+        return result
+    stacked = np.empty((count, *block), work)
+    for i, matrix in enumerate(matrices):
+        stacked[i] = matrix.reshape(block)
+    # batch axes first -> their places in the shape
+    moved = np.moveaxis(stacked.reshape(batch_shape + block), range(len(batch)), batch)
+    np.copyto(result, moved, casting="same_kind")
     return result
-
-
 
 
 def _orthogonal_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float, float]:
@@ -528,6 +542,298 @@ def sparse(shape: Shape, *, sparsity: float, std: float = 0.01, layout: str = "i
                  {"sparsity": sparsity, "std": std, "layout": layout})
 
 
+# --------------------------------------------------------------------------------------------
+# orthogonal convolution kernels (Xiao et al. 2018)
+
+
+def _check_conv_orthogonal(func: str, p: Config) -> Config:
+    own, _ = gain_or_exact(func, p, positive=False)
+    return {**own, "layout": check_layout(func, p["layout"])}
+
+
+def _conv_dims(func: str, shape: tuple[int, ...], layout: str, *, equal_kernel: bool
+               ) -> tuple[tuple[int, ...], int, int]:
+    """Kernel sizes, input and output channels of a 3-5-d kernel with ``in <= out``."""
+    if len(shape) not in (3, 4, 5):
+        fail(func, "shape", shape, "use a 3-, 4- or 5-d convolution kernel (1-d, 2-d or 3-d "
+             "convolution)", why=f"has {len(shape)} dimension{'s' if len(shape) != 1 else ''}")
+    if layout == "out_in":
+        n_out, n_in, kernel = shape[0], shape[1], shape[2:]
+    else:
+        n_out, n_in, kernel = shape[-1], shape[-2], shape[:-2]
+    if n_in > n_out:
+        fail(func, "shape", shape, f"use in <= out: {n_in} input channels cannot map "
+             f"isometrically to {n_out} outputs (JAX and TensorFlow refuse it too: fan_in "
+             "must be less or equal than fan_out)")
+    if equal_kernel and len(set(kernel)) > 1:
+        fail(func, "shape", shape, "use equal kernel sizes along every spatial axis, as "
+             "TensorFlow's ConvolutionOrthogonal2D/3D", why=f"has kernel sizes {kernel}")
+    return kernel, n_in, n_out
+
+
+def _place(kernel_in_out: Array, call: Call, layout: str) -> Array:
+    """Copy a ``(*kernel, in, out)`` kernel into the result in ``layout``."""
+    result = call.new()
+    if layout == "out_in":
+        d = kernel_in_out.ndim - 2
+        kernel_in_out = kernel_in_out.transpose(d + 1, d, *range(d))
+    np.copyto(result, kernel_in_out, casting="same_kind")
+    return result
+
+
+def _conv_moments(*, equal_kernel: bool) -> Moments:
+    """Both kernels hold ``gain**2 * in`` in total squared value, spread over the shape."""
+
+    def moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float, float]:
+        _, n_in, _ = _conv_dims(func, shape, p["layout"], equal_kernel=equal_kernel)
+        gain = gain_or_exact(func, p, positive=False)[1]
+        return 0.0, gain * gain * n_in / math.prod(shape)
+
+    return moments
+
+
+def _run_delta_orthogonal(func: str, call: Call, p: Config) -> Array:
+    kernel, n_in, n_out = _conv_dims(func, call.shape, p["layout"], equal_kernel=False)
+    _, gain = gain_or_exact(func, p, positive=False)
+    check_representable(func, "gain", gain, abs(gain), call.dtype)
+    check_memory(func, call.shape, call.dtype)
+    if call.empty:
+        return call.new()
+    work = blocks.work_dtype(call.dtype)
+    full = np.zeros((*kernel, n_in, n_out), work)
+    centre = tuple((k - 1) // 2 for k in kernel)
+    full[centre] = next(_haar_matrices(1, n_in, n_out, gain, work, call.key(), call.threads))
+    return _place(full, call, p["layout"])
+
+
+@declare(check=_check_conv_orthogonal, run=_run_delta_orthogonal, elementwise=False,
+         class_name="DeltaOrthogonal", moments=_conv_moments(equal_kernel=False),
+         example_shape=(3, 3, 4, 6),
+         summary="zero but the spatial centre: orthogonal (in, out) times gain")
+@doc
+def delta_orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
+                     layout: str = "in_out", dtype: DTypeLike = np.float32, rng: object = None,
+                     out: Array | None = None, threads: int | None = None,
+                     region: RegionArg = None) -> Array:
+    r"""Delta-orthogonal convolution kernel: zero except an orthogonal matrix at the centre.
+
+    The kernel of a 1-, 2- or 3-d convolution is zero at every spatial position except the
+    centre, which holds a Haar-random ``(in, out)`` matrix with orthonormal rows, times
+    ``gain``: the convolution is then an isometry of every input (any padding), the
+    initialization with which Xiao et al. (2018) train 10,000-layer plain CNNs.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        3-, 4- or 5-d kernel: ``(*kernel, in, out)`` for ``layout='in_out'``, ``(out, in,
+        *kernel)`` for ``'out_in'``; ``in <= out``.
+    gain : float or 'exact', default 1
+        Multiplies the centre matrix (JAX's ``scale``); ``'exact'`` takes the exact forward
+        gain of ``nonlinearity`` (:func:`gain`).
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``.
+    layout : {'in_out', 'out_in'} or alias, default 'in_out'
+        Where the channel axes are.
+    %(common_parameters)s
+        ``region`` is not accepted: the centre matrix depends on all its values.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+        A shape with ``in > out`` or a rank other than 3, 4, 5 raises ``ValueError``, as in
+        JAX.
+
+    See Also
+    --------
+    conv_orthogonal : orthogonal at every tap, not only at the centre.
+    orthogonal, dirac
+
+    Notes
+    -----
+    With :math:`c_i = \lfloor (k_i - 1)/2 \rfloor` the centre along spatial axis :math:`i`,
+
+    .. math:: W[c_1, \ldots, c_d, :, :] = g\,H,\quad H H^\top = I_{in},\qquad
+              W[t] = 0\ \text{for}\ t \ne c,\qquad
+              \mathbb{E}\,W^2 = \frac{g^2\, n_{in}}{\prod_j s_j}.
+
+    The centre is ``orthogonal((in, out), gain=gain, rng=rng)`` of the same ``rng`` (for both
+    layouts: the ``'out_in'`` kernel holds its transpose). As JAX's
+    ``jax.nn.initializers.delta_orthogonal`` (same centre :math:`\lfloor (k-1)/2 \rfloor`,
+    same conditions); for an even kernel size that is one before the middle, where
+    :func:`dirac` (as PyTorch's ``dirac_``) uses :math:`k/2`.
+
+    References
+    ----------
+    .. [1] L. Xiao, Y. Bahri, J. Sohl-Dickstein, S. S. Schoenholz and J. Pennington,
+       "Dynamical Isometry and a Mean Field Theory of CNNs: How to Train 10,000-Layer Vanilla
+       Convolutional Neural Networks", ICML 2018, arXiv:1806.05393, Algorithm 1.
+    .. [2] JAX, ``jax.nn.initializers.delta_orthogonal``.
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> w = initlab.delta_orthogonal((3, 3, 16, 32), rng=0)
+    >>> centre = w[1, 1]
+    >>> bool(np.allclose(centre @ centre.T, np.eye(16), atol=1e-5)), float(abs(w[0]).max())
+    (True, 0.0)
+    """
+    return apply(delta_orthogonal, shape, dtype, rng, out, threads, region,
+                 {"gain": gain, "nonlinearity": nonlinearity, "layout": layout})
+
+
+def _symmetric_projection(q: Array, mask: Array) -> Array:
+    r""":math:`P = Q\,\mathrm{diag}(m)\,Q^\top` (symmetric, :math:`P^2 = P`)."""
+    c = q * mask
+    return c @ c.T
+
+
+def _two_taps(projections: list[Array]) -> Array:
+    """The 2 x ... x 2 kernel of ``d`` projections: tap ``b`` is the product over axes of
+    ``P_i`` (``b_i = 0``) or ``I - P_i`` (``b_i = 1``), in axis order (TensorFlow's
+    ``_block_orth``)."""
+    n, d = projections[0].shape[0], len(projections)
+    eye = np.eye(n)
+    taps = np.empty((*(2,) * d, n, n))
+    for index in np.ndindex(*(2,) * d):
+        product = eye
+        for p, b in zip(projections, index, strict=True):
+            product = product @ (p if b == 0 else eye - p)
+        taps[index] = product
+    return taps
+
+
+def _matrix_conv(m1: Array, m2: Array) -> Array:
+    """Full d-dimensional convolution of two kernels of n x n matrices:
+    ``result[t] = sum_a m1[a] @ m2[t - a]``."""
+    d, n = m1.ndim - 2, m1.shape[-1]
+    k1, k2 = m1.shape[:d], m2.shape[:d]
+    result = np.zeros((*(a + b - 1 for a, b in zip(k1, k2, strict=True)), n, n))
+    for a in np.ndindex(*k1):
+        for b in np.ndindex(*k2):
+            result[tuple(i + j for i, j in zip(a, b, strict=True))] += m1[a] @ m2[b]
+    return result
+
+
+def _run_conv_orthogonal(func: str, call: Call, p: Config) -> Array:
+    kernel, n_in, n_out = _conv_dims(func, call.shape, p["layout"], equal_kernel=True)
+    _, gain = gain_or_exact(func, p, positive=False)
+    check_representable(func, "gain", gain, abs(gain), call.dtype)
+    check_memory(func, call.shape, np.dtype(np.float64))
+    if call.empty:
+        return call.new()
+    d, k, n = len(kernel), kernel[0], n_out
+    n_proj = d * (k - 1)
+    key = call.key()
+    # one Gaussian stream: matrix 0 for the rows, then one per projection (float64, so the
+    # products of up to 3 (k - 1) projections stay orthogonal to ~1e-13)
+    gauss = blocks.generate(blocks.Normal(0.0, 1.0), (1 + n_proj, n, n), np.dtype(np.float64),
+                            key, threads=call.threads)
+    masks = blocks.aux_generator(key, 0).random((n_proj, n)) < 0.5
+    haar = [_haar_columns(gauss[i]) for i in range(1 + n_proj)]
+    rows = haar[0].T[:n_in]  # (in, n): orthonormal rows
+    if k == 1:
+        taps = np.eye(n).reshape((*(1,) * d, n, n))
+    else:
+        projections = [_symmetric_projection(q, m)
+                       for q, m in zip(haar[1:], masks, strict=True)]
+        taps = _two_taps(projections[:d])
+        for j in range(1, k - 1):
+            taps = _matrix_conv(taps, _two_taps(projections[j * d:(j + 1) * d]))
+    full = np.einsum("ij,...jk->...ik", rows, taps)  # (*kernel, in, out)
+    if gain != 1.0:
+        full *= gain
+    return _place(full, call, p["layout"])
+
+
+@declare(check=_check_conv_orthogonal, run=_run_conv_orthogonal, elementwise=False,
+         class_name="ConvOrthogonal", moments=_conv_moments(equal_kernel=True),
+         example_shape=(3, 3, 4, 6),
+         summary="block-orthogonal kernel: circular convolution is an isometry")
+@doc
+def conv_orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,
+                    layout: str = "in_out", dtype: DTypeLike = np.float32, rng: object = None,
+                    out: Array | None = None, threads: int | None = None,
+                    region: RegionArg = None) -> Array:
+    r"""Orthogonal convolution kernel (block-orthogonal, Xiao et al. 2018, Algorithm 2).
+
+    A random kernel whose 1-, 2- or 3-d convolution with circular padding is an isometry
+    times ``gain`` (for ``in <= out``): every tap is used, unlike :func:`delta_orthogonal`.
+    As TensorFlow 1's ``ConvolutionOrthogonal1D/2D/3D``.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        3-, 4- or 5-d kernel with equal spatial sizes: ``(*kernel, in, out)`` for
+        ``layout='in_out'``, ``(out, in, *kernel)`` for ``'out_in'``; ``in <= out``.
+    gain : float or 'exact', default 1
+        Multiplies the kernel: the convolution scales the 2-norm of every input by
+        ``abs(gain)``. ``'exact'`` takes the exact forward gain of ``nonlinearity``.
+    nonlinearity : str, optional
+        Activation after this layer, used only with ``gain='exact'``.
+    layout : {'in_out', 'out_in'} or alias, default 'in_out'
+        Where the channel axes are.
+    %(common_parameters)s
+        ``region`` is not accepted: every tap depends on all the random matrices.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+        A shape with ``in > out``, unequal kernel sizes or a rank other than 3, 4, 5 raises
+        ``ValueError``, as in TensorFlow.
+
+    See Also
+    --------
+    delta_orthogonal, orthogonal
+
+    Notes
+    -----
+    With :math:`n` = out, :math:`d` spatial axes and kernel size :math:`k`: draw a Haar
+    :math:`n \times n` matrix and keep its first ``in`` rows, :math:`H`; draw :math:`d(k-1)`
+    random symmetric projections :math:`P = Q\,\mathrm{diag}(m)\,Q^\top` (:math:`Q` Haar,
+    :math:`m_j` independent fair bits); each group of :math:`d` projections gives a
+    :math:`2 \times \cdots \times 2` kernel whose tap :math:`b \in \{0,1\}^d` is
+    :math:`\prod_i (P_i \text{ if } b_i = 0 \text{ else } I - P_i)`; the :math:`k - 1` such
+    kernels are convolved into a :math:`k^d` kernel :math:`A` (a paraunitary filter bank:
+    :math:`\sum_t A_t A_{t+s}^\top = \delta_{s0} I`, indices circular), and
+
+    .. math:: W[t] = g\,H A_t,\qquad
+              \Big\| \sum_t x_{p+t} W[t] \Big\|_{\ell^2(p)} = |g|\,\|x\|,\qquad
+              \mathbb{E}\,W^2 = \frac{g^2\, n_{in}}{\prod_j s_j},
+
+    the norm taken over the positions :math:`p` of a circularly padded input :math:`x`.
+    The matrices are drawn and multiplied in float64 (one Gaussian stream of the block
+    scheme, the bits :math:`m` from an auxiliary stream), then rounded once to ``dtype``.
+    TensorFlow's masks are ``normal > 0``, the same fair bits. With zero padding instead of
+    circular, the map is an isometry only away from the borders.
+
+    References
+    ----------
+    .. [1] L. Xiao, Y. Bahri, J. Sohl-Dickstein, S. S. Schoenholz and J. Pennington,
+       "Dynamical Isometry and a Mean Field Theory of CNNs: How to Train 10,000-Layer Vanilla
+       Convolutional Neural Networks", ICML 2018, arXiv:1806.05393, Algorithm 2.
+    .. [2] TensorFlow 1, ``tf.compat.v1.initializers.convolutional_orthogonal_2d``
+       (``ConvolutionOrthogonal2D`` in ``tensorflow/python/ops/init_ops.py``).
+
+    Examples
+    --------
+    >>> import numpy as np, initlab
+    >>> w = initlab.conv_orthogonal((3, 8, 8), rng=0)    # 1-d convolution, 8 -> 8 channels
+    >>> x = np.random.default_rng(1).standard_normal((20, 8))
+    >>> y = sum(np.roll(x, -t, axis=0) @ w[t] for t in range(3))  # circular padding
+    >>> round(float(np.linalg.norm(y) / np.linalg.norm(x)), 4)
+    1.0
+    """
+    return apply(conv_orthogonal, shape, dtype, rng, out, threads, region,
+                 {"gain": gain, "nonlinearity": nonlinearity, "layout": layout})
+
 identity = eye
 
 Orthogonal = initializer_class(orthogonal)
@@ -535,3 +841,5 @@ Eye = initializer_class(eye)
 Dirac = initializer_class(dirac)
 Sparse = initializer_class(sparse)
 Identity = Eye
+DeltaOrthogonal = initializer_class(delta_orthogonal)
+ConvOrthogonal = initializer_class(conv_orthogonal)
