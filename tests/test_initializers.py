@@ -928,3 +928,15 @@ def test_delta_orthogonal_centre_matches_jax_draws():
         for sample in (a, b):
             assert_distribution((sample.astype(np.float64) + 1) / 2, stats.beta(2.5, 2.5))
     assert not np.delete(theirs.reshape(n, 9, 4, 6), 4, axis=1).any()  # JAX: zero off-centre
+
+
+def test_parameters_added_later_stay_out_of_old_configs_and_reprs():
+    # repr() and get_config() of objects made before fans= and batch_axis= existed are
+    # unchanged (saved configs, the lab's reports); set, they are written and round-trip
+    assert "fans" not in initlab.HeNormal().get_config() and "fans" not in repr(initlab.Zeros())
+    assert "batch_axis" not in repr(initlab.Orthogonal())
+    for init in (initlab.HeNormal(fans="torch"), initlab.Orthogonal(batch_axis=0),
+                 initlab.VarianceScaling(fans="torch")):
+        config = json.loads(json.dumps(initlab.serialize(init)))["config"]
+        assert "fans" in config or "batch_axis" in config
+        assert initlab.get(initlab.serialize(init)) == init == eval(repr(init), vars(initlab))

@@ -164,6 +164,10 @@ class Declaration:
         Shape for the generated class's example.
     summary : str
         One line for the documentation index.
+    quiet : tuple of str
+        Parameters added after their initializer was first released: ``repr()`` and
+        ``get_config()`` leave them out while they hold their default, so the configurations
+        and reprs saved before stay exactly as they were.
     """
 
     function: Callable[..., Array]
@@ -176,6 +180,7 @@ class Declaration:
     example: Mapping[str, Any] = field(default_factory=dict)
     example_shape: tuple[int, ...] = (4, 6)
     summary: str = ""
+    quiet: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -189,13 +194,13 @@ DECLARATIONS: dict[Callable[..., Any], Declaration] = {}
 def declare(*, check: Check, run: Run, elementwise: bool, class_name: str,
             moments: Moments | None, aliases: tuple[str, ...] = (),
             example: Mapping[str, Any] | None = None, example_shape: tuple[int, ...] = (4, 6),
-            summary: str = "") -> Callable[[F], F]:
+            summary: str = "", quiet: tuple[str, ...] = ()) -> Callable[[F], F]:
     """Decorator: declare the function it decorates as an initializer (its table entry)."""
 
     def register(function: F) -> F:
         DECLARATIONS[function] = Declaration(
             function, check, run, elementwise, class_name, moments, aliases,
-            dict(example or {}), example_shape, summary)
+            dict(example or {}), example_shape, summary, quiet)
         return function
 
     return register

@@ -96,7 +96,14 @@ class Initializer:
 
     def get_config(self) -> dict[str, Any]:
         """JSON-ready constructor arguments (tuples become lists)."""
-        return {k: jsonable(v) for k, v in self._config.items()}
+        return {k: jsonable(v) for k, v in self._shown().items()}
+
+    def _shown(self) -> dict[str, Any]:
+        """The configuration without the quiet parameters that hold their default."""
+        cls = type(self)
+        quiet = cls._declaration.quiet
+        return {k: v for k, v in self._config.items()
+                if k not in quiet or v != cls._defaults[k]}
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Initializer:
@@ -107,7 +114,7 @@ class Initializer:
         return cls(**config)
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._config.items())
+        args = ", ".join(f"{k}={v!r}" for k, v in self._shown().items())
         return f"{type(self).__name__}({args})"
 
     def __eq__(self, other: object) -> bool:
@@ -267,7 +274,7 @@ def get(identifier: object) -> Initializer | Callable[..., Array]:
     >>> type(init).__name__, init.get_config()["nonlinearity"]
     ('HeNormal', 'leaky_relu')
     >>> initlab.get({"class_name": "Orthogonal", "config": {"gain": 2.0}})
-    Orthogonal(gain=2.0, nonlinearity=None, layout='in_out', batch_axis=())
+    Orthogonal(gain=2.0, nonlinearity=None, layout='in_out')
     """
     if isinstance(identifier, Initializer):
         return identifier

@@ -66,6 +66,8 @@ _DIST_ALIASES = {"untruncated_normal": "normal"}
 
 
 _FAN_KEYS = ("layout", "in_axis", "out_axis", "batch_axis", "groups", "transposed", "fans")
+#: Added after the first release: out of repr() and get_config() while at its default.
+_QUIET = ("fans",)
 
 
 def _check_fans(func: str, p: Config) -> Config:
@@ -123,7 +125,8 @@ def _vs_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float, fl
 
 
 @declare(check=_check_vs, run=_run_vs, elementwise=True, class_name="VarianceScaling",
-         moments=_vs_moments, summary="Var = scale / fan, the core of the next six")
+         moments=_vs_moments, summary="Var = scale / fan, the core of the next six",
+         quiet=_QUIET)
 @doc
 def variance_scaling(shape: Shape, *, scale: float = 1.0, mode: str = "fan_in",
                      distribution: str = "truncated_normal", layout: str = "in_out",
@@ -262,7 +265,7 @@ def _declare_named(distribution: str, mode: str | None, gain_of: GainOf, *, clas
                    aliases: tuple[str, ...] = (), summary: str = "") -> Callable[[F], F]:
     named = _Named(distribution, mode, gain_of)
     return declare(check=named.check, run=named.run, moments=named.moments, elementwise=True,
-                   class_name=class_name, aliases=aliases, summary=summary)
+                   class_name=class_name, aliases=aliases, summary=summary, quiet=_QUIET)
 
 
 def _xavier_gain(func: str, p: Config) -> tuple[Config, float]:

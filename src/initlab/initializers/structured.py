@@ -157,7 +157,7 @@ def _orthogonal_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[f
 
 
 @declare(check=_check_orthogonal, run=_run_orthogonal, elementwise=False,
-         class_name="Orthogonal", moments=_orthogonal_moments,
+         class_name="Orthogonal", moments=_orthogonal_moments, quiet=("batch_axis",),
          summary="Haar (semi-)orthogonal times gain")
 @doc
 def orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str | None = None,

@@ -491,6 +491,7 @@ def _fan_config(**strategies: SearchStrategy[Any]) -> SearchStrategy[dict[str, A
 _GAIN = _finite(0.01, 10.0)
 
 _ANY, _FANS, _MATRIX, _TWO_D, _CONV = "any", "fans", "matrix", "2-d", "conv"
+_KERNEL, _CUBIC = "kernel", "cubic kernel"
 
 #: Per initializer function: its configuration strategy and the shapes it accepts (any shape
 #: with 0-4 dimensions; 2-5 with fan arguments; 2-4; exactly 2; a 3-5-d kernel with groups).
@@ -515,6 +516,8 @@ _CASES: dict[Callable[..., Any], tuple[Callable[[], SearchStrategy[dict[str, Any
     _init.orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _MATRIX),
     _init.eye: (lambda: _optional(gain=_GAIN), _TWO_D),
     _init.dirac: (lambda: _optional(groups=st.just(1), layout=layouts()), _CONV),
+    _init.delta_orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _KERNEL),
+    _init.conv_orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _CUBIC),
     _init.sparse: (lambda: st.fixed_dictionaries(
         {"sparsity": _finite(0.0, 1.0)}, optional={"std": _finite(0.001, 1.0), "layout": layouts()}
     ), _TWO_D),
@@ -598,6 +601,7 @@ def initializer_configs(
     ``dirac``                              ``groups=1``, ``layout``
     ``sparse``                             ``sparsity`` in [0, 1] (required), ``std`` in
                                            [0.001, 1], ``layout``
+    ``delta_orthogonal``, ``conv_orthogonal`` ``gain`` in [0.01, 10], ``layout``
     =====================================  ==============================================
 
     When only one of a pair (``low``/``high``, ``lower``/``upper``) is drawn, it is consistent
@@ -644,6 +648,25 @@ def _dirac_case(
     return shape, {"groups": groups, "layout": layout}
 
 
+@st.composite
+def _kernel_case(
+    draw: st.DrawFn, min_side: int, max_side: int, max_size: int, cubic: bool
+) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """A 3-5-d kernel with in <= out (equal spatial sizes if ``cubic``) and a layout."""
+    dims = draw(st.integers(1, 3).filter(lambda d: max(min_side, 1) ** (d + 2) <= max_size))
+    cap = max(min_side, min(max_side, int(max_size ** (1 / (dims + 2)))))
+    side = st.integers(min_side, cap)
+    kernel = (draw(side),) * dims if cubic else tuple(draw(side) for _ in range(dims))
+    n_in = draw(side)
+    n_out = draw(st.integers(max(n_in, min_side), max(n_in, cap)))
+    if math.prod((*kernel, n_in, n_out)) > max_size:  # n_out > cap only when n_in == cap
+        n_out = n_in
+    layout = draw(layouts())
+    if _CANONICAL[layout] == "out_in":
+        return (n_out, n_in, *kernel), {"layout": layout}
+    return (*kernel, n_in, n_out), {"layout": layout}
+
+
 def initializer_cases(
     names: str | Iterable[str] | None = None,
     *,
@@ -674,7 +697,10 @@ def initializer_cases(
           ``transposed``);
         * ``orthogonal``: 2 to 4 dimensions; ``eye`` and ``sparse``: 2 dimensions;
         * ``dirac``: 3 to 5 dimensions with an explicit ``layout`` and ``groups`` dividing the
-          out-channel size (``shape[-1]`` for in_out, ``shape[0]`` for out_in).
+          out-channel size (``shape[-1]`` for in_out, ``shape[0]`` for out_in);
+        * ``delta_orthogonal``, ``conv_orthogonal``: 3 to 5 dimensions with an explicit
+          ``layout`` and in-channels <= out-channels (equal kernel sizes for
+          ``conv_orthogonal``).
 
     Raises
     ------
@@ -716,7 +742,7 @@ def initializer_cases(
             f"{func}: max_side={max_side!r} is not accepted; use an int >= min_side={lo}."
         )
     kinds = {_BY_NAME[n][1] for n in chosen}
-    need = 3 if _CONV in kinds else 2 if kinds - {_ANY} else 0
+    need = 3 if kinds & {_CONV, _KERNEL, _CUBIC} else 2 if kinds - {_ANY} else 0
     if max(lo, 1) ** need > size:
         raise ValueError(
             f"{func}: max_size={max_size!r} is not accepted; use an int >= "
@@ -736,6 +762,8 @@ def initializer_cases(
             )
         elif kind == _CONV:
             shaped = _dirac_case(lo, hi, size)
+        elif kind in (_KERNEL, _CUBIC):
+            shaped = _kernel_case(lo, hi, size, kind == _CUBIC)
         else:
             dims = {_ANY: (0, 4), _MATRIX: (2, 4), _TWO_D: (2, 2)}[kind]
             shaped = shapes(
