@@ -99,18 +99,19 @@ def check_fan_args(
     """Validate the shape-free part of the fan arguments."""
     canonical = check_layout(func, layout)
     formula = check_choice(func, "fans", fans, FAN_FORMULAS)
-    if formula == "torch":
-        for name, value, default in (("in_axis", in_axis, None), ("out_axis", out_axis, None),
-                                     ("batch_axis", batch_axis, ())):
-            if value != default:
-                fail(func, name, value, "PyTorch's fan formula (fans='torch') has no explicit "
-                     "axes; leave it out, or use fans='exact'",
-                     why="is not used with fans='torch'")
     axes = [
         None if value is None and name != "batch_axis" else _axes_arg(func, name, value)
         for name, value in (("in_axis", in_axis), ("out_axis", out_axis),
                             ("batch_axis", batch_axis))
     ]
+    if formula == "torch":
+        for name, value, given, default in zip(("in_axis", "out_axis", "batch_axis"), axes,
+                                               (in_axis, out_axis, batch_axis),
+                                               (None, None, ()), strict=True):
+            if value != default:
+                fail(func, name, given, "PyTorch's fan formula (fans='torch') has no explicit "
+                     "axes; leave it out, or use fans='exact'",
+                     why="is not used with fans='torch'")
     return FanSpec(
         canonical,
         axes[0],
