@@ -321,7 +321,23 @@ _LECUN_REFS = """.. [1] Y. LeCun, L. Bottou, G. B. Orr and K.-R. Müller, "Effic
        Neural Networks: Tricks of the Trade, Springer 1998.
     .. [2] G. Klambauer, T. Unterthiner, A. Mayr and S. Hochreiter, "Self-Normalizing Neural
        Networks", NeurIPS 2017, arXiv:1706.02515."""
-_doc_refs = doc_with(xavier_refs=_XAVIER_REFS, he_refs=_HE_REFS, lecun_refs=_LECUN_REFS)
+_KAIMING_PARAMETERS = """a : float, default 0
+        Negative slope of the leaky ReLU after this layer (used when
+        ``nonlinearity='leaky_relu'``).
+    mode : {'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'}, default 'fan_in'
+        ``'fan_in'`` preserves the forward signal, ``'fan_out'`` the backward one.
+    gain : None, float or 'exact', default None
+        ``None``: PyTorch's gain for its names (``calculate_gain(nonlinearity, a)``) and the
+        exact forward gain for every other activation; a number > 0: that gain (then
+        ``nonlinearity`` and ``a`` stay at their defaults); ``'exact'``: the exact gain
+        (:func:`gain`) for every activation, PyTorch's names included (1.5925 for tanh
+        instead of 5/3).
+    nonlinearity : str, default 'leaky_relu'
+        Activation after this layer: PyTorch's names (``'relu'``, ``'leaky_relu'``,
+        ``'tanh'``, ...) or any name of :func:`activation` (``'gelu'``, ``'silu'``, ...), for
+        which PyTorch raises."""
+_doc_refs = doc_with(xavier_refs=_XAVIER_REFS, he_refs=_HE_REFS, lecun_refs=_LECUN_REFS,
+                     kaiming_parameters=_KAIMING_PARAMETERS)
 
 
 @_declare_named("uniform", "fan_avg", _xavier_gain, class_name="GlorotUniform",
@@ -465,21 +481,7 @@ def kaiming_uniform(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     ----------
     shape : tuple of int
         Shape of the tensor.
-    a : float, default 0
-        Negative slope of the leaky ReLU after this layer (used when
-        ``nonlinearity='leaky_relu'``).
-    mode : {'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'}, default 'fan_in'
-        ``'fan_in'`` preserves the forward signal, ``'fan_out'`` the backward one.
-    gain : None, float or 'exact', default None
-        ``None``: PyTorch's gain for its names (``calculate_gain(nonlinearity, a)``) and the
-        exact forward gain for every other activation; a number > 0: that gain (then
-        ``nonlinearity`` and ``a`` stay at their defaults); ``'exact'``: the exact gain
-        (:func:`gain`) for every activation, PyTorch's names included (1.5925 for tanh
-        instead of 5/3).
-    nonlinearity : str, default 'leaky_relu'
-        Activation after this layer: PyTorch's names (``'relu'``, ``'leaky_relu'``,
-        ``'tanh'``, ...) or any name of :func:`activation` (``'gelu'``, ``'silu'``, ...), for
-        which PyTorch raises.
+    %(kaiming_parameters)s
     %(fan_parameters)s
     %(common_parameters)s
 
@@ -541,20 +543,7 @@ def kaiming_normal(shape: Shape, *, a: float = 0.0, mode: str = "fan_in",
     ----------
     shape : tuple of int
         Shape of the tensor.
-    a : float, default 0
-        Negative slope of the leaky ReLU after this layer.
-    mode : {'fan_in', 'fan_out', 'fan_avg', 'fan_geo_avg'}, default 'fan_in'
-        ``'fan_in'`` preserves the forward signal, ``'fan_out'`` the backward one.
-    gain : None, float or 'exact', default None
-        ``None``: PyTorch's gain for its names (``calculate_gain(nonlinearity, a)``) and the
-        exact forward gain for every other activation; a number > 0: that gain (then
-        ``nonlinearity`` and ``a`` stay at their defaults); ``'exact'``: the exact gain
-        (:func:`gain`) for every activation, PyTorch's names included (1.5925 for tanh
-        instead of 5/3).
-    nonlinearity : str, default 'leaky_relu'
-        Activation after this layer: PyTorch's names (``'relu'``, ``'leaky_relu'``,
-        ``'tanh'``, ...) or any name of :func:`activation` (``'gelu'``, ``'silu'``, ...), for
-        which PyTorch raises.
+    %(kaiming_parameters)s
     %(fan_parameters)s
     %(common_parameters)s
 
