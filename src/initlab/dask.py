@@ -23,8 +23,8 @@ from .initializers._core import DECLARATIONS, Declaration, declaration_named, de
 
 __all__ = ["ELEMENTWISE", "array"]
 
-#: Initializers that can be built chunk by chunk (the elementwise ones: every initializer
-#: but orthogonal and sparse).
+#: Initializers that can be built chunk by chunk: the elementwise ones, from their
+#: declarations (all but orthogonal, sparse, delta_orthogonal and conv_orthogonal).
 ELEMENTWISE: tuple[str, ...] = tuple(d.name for d in DECLARATIONS.values() if d.elementwise)
 
 
@@ -50,7 +50,7 @@ def array(
     ----------
     init : str, dict or Initializer
         Anything :func:`initlab.get` accepts that is elementwise (every initializer but
-        ``orthogonal`` and ``sparse``).
+        the orthogonal ones and ``sparse``: see ``ELEMENTWISE``).
     shape : tuple of int
         Shape of the whole tensor.
     chunks : dask chunks, default 'auto'

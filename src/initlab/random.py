@@ -22,8 +22,8 @@ how many threads draw them, or on whether the tensor is drawn whole or piece by 
 
 Guarantee: for a given NumPy version (its PCG64, SeedSequence and samplers), the same
 ``rng`` gives the same bits on any machine and for any thread count. Initializers that are
-not elementwise (orthogonal, sparse) use the same scheme for their random numbers but cannot
-produce a region without the whole tensor.
+not elementwise (orthogonal, sparse, delta_orthogonal, conv_orthogonal) use the same scheme
+for their random numbers but cannot produce a region without the whole tensor.
 """
 
 from __future__ import annotations
