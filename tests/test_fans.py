@@ -175,6 +175,7 @@ def test_torch_fan_formula_against_a_hand_computed_table(shape, groups, transpos
                                 fans="torch")[:2] == torch
 
 
+@pytest.mark.slow  # imports torch
 @pytest.mark.parametrize(("shape", "groups", "transposed", "exact", "torch"), TORCH_FANS)
 def test_torch_fan_formula_equals_pytorch(shape, groups, transposed, exact, torch):
     torch_mod = pytest.importorskip("torch")
