@@ -226,9 +226,9 @@ def declaration_named(name: str) -> Declaration | None:
 
 def declaration_of(init: object) -> Declaration | None:
     """The declaration of an initializer function or object (``None`` for anything else)."""
-    function = getattr(type(init), "function", init)
+    function: Any = getattr(type(init), "function", init)
     try:
-        return DECLARATIONS.get(function)  # type: ignore[call-overload]
+        return DECLARATIONS.get(function)
     except TypeError:  # unhashable
         return None
 

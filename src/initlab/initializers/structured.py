@@ -107,7 +107,8 @@ def _haar_columns(c: Array) -> Array:
     if info != 0:  # pragma: no cover - LAPACK argument error
         raise RuntimeError(f"orthogonal: LAPACK ?orgqr failed with info={info}")
     q *= signs
-    return q
+    result: Array = q
+    return result
 
 
 def _haar_matrices(count: int, rows: int, cols: int, gain: float, work: np.dtype[Any],
@@ -688,7 +689,8 @@ def delta_orthogonal(shape: Shape, *, gain: float | str = 1.0, nonlinearity: str
 def _symmetric_projection(q: Array, mask: Array) -> Array:
     r""":math:`P = Q\,\mathrm{diag}(m)\,Q^\top` (symmetric, :math:`P^2 = P`)."""
     c = q * mask
-    return c @ c.T
+    projection: Array = c @ c.T
+    return projection
 
 
 def _two_taps(projections: list[Array]) -> Array:
