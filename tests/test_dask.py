@@ -46,6 +46,7 @@ def test_generator_is_advanced_as_by_the_in_memory_call():
         initlab.Normal(), (100, 100), rng=6).name
 
 
+@pytest.mark.slow
 def test_distributed_local_cluster():
     distributed = pytest.importorskip("distributed")
     shape = (4096, 1024)
@@ -66,6 +67,9 @@ def test_distributed_local_cluster():
     (lambda: idask.array(lambda s: s, (10, 10)), TypeError, "initlab.dask.array: init="),
     (lambda: idask.normal((10, -1)), ValueError, "shape=(10, -1)"),
     (lambda: idask.normal((10, 10), chunks="lots"), ValueError, "chunks='lots'"),
+    (lambda: idask.normal((10, 10), chunks=0), ValueError, "initlab.dask.array: chunks=0"),
+    (lambda: idask.array("normal", (10, 10), chunks=(0, 5)), ValueError, "chunks=(0, 5)"),
+    (lambda: idask.normal((10, 10), chunks=((4, 6), (10, 0))), ValueError, "at least 1"),
     (lambda: idask.normal((10, 10), dtype=np.int8), TypeError, "dtype="),
     (lambda: idask.he_normal((10,)), ValueError, "has 1 dimension"),
     (lambda: idask.he_normal((10, 10), mode="x"), ValueError, "HeNormal: mode='x'"),
@@ -85,3 +89,12 @@ def test_module_imports_without_dask_and_names_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert 'pip install "initlab[dask]"' in out.stdout
+
+
+def test_elementwise_set_comes_from_the_declarations():
+    from initlab.initializers._core import DECLARATIONS
+
+    assert idask.ELEMENTWISE == tuple(d.name for d in DECLARATIONS.values() if d.elementwise)
+    assert "orthogonal" not in idask.ELEMENTWISE and "sparse" not in idask.ELEMENTWISE
+    for name in ("glorot_uniform", "he_normal", "identity", *idask.ELEMENTWISE):
+        assert name in idask.__all__ and callable(getattr(idask, name))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -142,3 +144,70 @@ def test_compute_fans_accepts_numpy_integers_and_lists():
     import numpy as np
 
     assert compute_fans([np.int64(3), 4], in_axis=[0], out_axis=np.int32(1)) == (3, 4, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# fans="torch": PyTorch's _calculate_fan_in_and_fan_out, groups and transposed ignored
+
+
+# (shape in PyTorch's layout, groups, transposed, exact fans, PyTorch's fans), by hand:
+# PyTorch: fan_in = size(1) * k, fan_out = size(0) * k, k = prod(size(2:))
+TORCH_FANS = [
+    ((10, 64), 1, False, (64, 10), (64, 10)),  # Linear(64, 10)
+    ((64, 1, 3, 3), 64, False, (9, 9), (9, 576)),  # depthwise Conv2d(64, 64, 3, groups=64)
+    ((128, 16, 3, 3), 4, False, (144, 288), (144, 1152)),  # Conv2d(64, 128, 3, groups=4)
+    ((64, 32, 3, 3), 2, True, (288, 288), (288, 576)),  # ConvTranspose2d(64, 64, 3, groups=2)
+    ((32, 64, 5), 1, True, (160, 320), (320, 160)),  # ConvTranspose1d(32, 64, 5)
+    ((8, 4, 2, 3, 3), 1, False, (72, 144), (72, 144)),  # Conv3d(4, 8, (2, 3, 3))
+    ((0, 3), 1, False, (3, 0), (3, 0)),
+]
+
+
+@pytest.mark.parametrize(("shape", "groups", "transposed", "exact", "torch"), TORCH_FANS)
+def test_torch_fan_formula_against_a_hand_computed_table(shape, groups, transposed, exact,
+                                                         torch):
+    kw = {"layout": "torch", "groups": groups, "transposed": transposed}
+    assert initlab.compute_fans(shape, **kw)[:2] == exact
+    assert initlab.compute_fans(shape, **kw, fans="torch")[:2] == torch
+    # in Keras' layout (*kernel, in, out) the same tensor gives the same PyTorch fans
+    keras = (*shape[2:], shape[1], shape[0])
+    assert initlab.compute_fans(keras, groups=groups, transposed=transposed,
+                                fans="torch")[:2] == torch
+
+
+@pytest.mark.slow  # imports torch
+@pytest.mark.parametrize(("shape", "groups", "transposed", "exact", "torch"), TORCH_FANS)
+def test_torch_fan_formula_equals_pytorch(shape, groups, transposed, exact, torch):
+    torch_mod = pytest.importorskip("torch")
+    ours = initlab.compute_fans(shape, layout="torch", groups=groups, transposed=transposed,
+                                fans="torch")
+    assert ours[:2] == torch_mod.nn.init._calculate_fan_in_and_fan_out(torch_mod.empty(shape))
+
+
+def test_torch_fans_give_pytorchs_scale_in_every_fan_based_initializer():
+    shape = (64, 1, 40, 40)  # depthwise: fan_out 1600 exactly, 102400 in PyTorch
+    kw = {"layout": "torch", "groups": 64, "rng": 3}
+    w = initlab.kaiming_normal(shape, mode="fan_out", nonlinearity="relu", fans="torch", **kw)
+    ref = initlab.variance_scaling(shape, scale=2.0, mode="fan_out", distribution="normal",
+                                   layout="torch", rng=3)  # groups=1: PyTorch's fan_out
+    assert np.array_equal(w, ref)
+    init = initlab.HeNormal(mode="fan_out", layout="torch", groups=64, fans="torch")
+    assert initlab.expected_moments(init, shape)[1] == pytest.approx(2 / 102400, rel=1e-15)
+    for fn in (initlab.xavier_uniform, initlab.xavier_normal, initlab.kaiming_uniform,
+               initlab.lecun_uniform, initlab.lecun_normal, initlab.variance_scaling):
+        a = fn(shape, fans="torch", **kw)
+        b = fn(shape, layout="torch", rng=3)  # groups ignored, as in PyTorch
+        assert np.array_equal(a, b), fn.__name__
+    assert eval(repr(init), vars(initlab)) == init
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "fragment"), [
+    ({"fans": "pytorch"}, ValueError, "compute_fans: fans='pytorch'"),
+    ({"fans": None}, TypeError, "fans=None"),
+    ({"fans": "torch", "in_axis": 0}, ValueError, "in_axis=0 is not used with fans='torch'"),
+    ({"fans": "torch", "batch_axis": 0}, ValueError, "batch_axis=0 is not used"),
+    ({"fans": "torch", "groups": 0}, ValueError, "groups=0"),
+])
+def test_torch_fans_errors(kwargs, exc, fragment):
+    with pytest.raises(exc, match=re.escape(fragment)):
+        initlab.compute_fans((4, 3, 2), **kwargs)

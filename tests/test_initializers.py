@@ -3,9 +3,11 @@ structured values, dtypes, ``out``, zero-size shapes, reproducibility, classes a
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 import random
+import re
 import tracemalloc
 
 import numpy as np
@@ -237,7 +239,8 @@ def test_constants():
 ALL = [(name, getattr(initlab, name)) for name in initlab.INITIALIZERS]
 NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5}}
 EMPTY_SHAPES = {"eye": [(0, 0), (0, 4)], "dirac": [(0, 3, 3), (4, 0, 3, 3)],
-                "sparse": [(0, 0), (5, 0)]}
+                "sparse": [(0, 0), (5, 0)], "delta_orthogonal": [(3, 3, 0, 4), (0, 2, 5)],
+                "conv_orthogonal": [(3, 3, 0, 4), (0, 0, 2, 5)]}
 
 
 @pytest.mark.parametrize(("name", "fn"), ALL, ids=[a[0] for a in ALL])
@@ -250,7 +253,8 @@ def test_zero_size(name, fn):
 # ---------------------------------------------------------------------------------------------
 # reproducibility and the RNG contract (SPEC 7)
 
-SAMPLE_SHAPES = {"eye": (6, 5), "dirac": (4, 4, 3), "sparse": (6, 5)}
+SAMPLE_SHAPES = {"eye": (6, 5), "dirac": (4, 4, 3), "sparse": (6, 5),
+                 "delta_orthogonal": (3, 3, 4, 6), "conv_orthogonal": (3, 3, 4, 6)}
 
 
 def call(name, rng=0, **kw):
@@ -510,7 +514,7 @@ def test_class_round_trips(init, shape):
     assert type(init).from_config(init.get_config()) == init
     assert eval(repr(init), vars(initlab)) == init
     assert hash(again) == hash(init)
-    fn = type(init)._function
+    fn = type(init).function
     assert init(shape, rng=5).tobytes() == fn(shape, **init.get_config(), rng=5).tobytes()
 
 
@@ -557,7 +561,8 @@ def test_get_passes_through_objects_and_callables():
     ({"config": {}}, TypeError, "'class_name'"),
     ({"class_name": "HeNormal", "config": {"mode": "x"}}, ValueError, "HeNormal: mode='x'"),
     ({"class_name": "HeNormal", "config": {"slope": 2}}, TypeError, "HeNormal: slope=2"),
-    ({"class_name": "HeNormal", "config": {"gain": 2}}, TypeError, "HeNormal: gain=2"),
+    ({"class_name": "HeNormal", "config": {"gain": [2]}}, TypeError, "HeNormal: gain=[2]"),
+    ({"class_name": "HeNormal", "config": {"gain": 0}}, ValueError, "HeNormal: gain=0"),
     ({"class_name": "HeNormal", "config": {"gain": "exakt"}}, ValueError, "gain='exakt'"),
     ({"class_name": "HeNormal", "config": [1]}, TypeError, "config=[1]"),
     ({"class_name": "HeNormal", "extra": 1}, ValueError, "'class_name' and 'config'"),
@@ -645,3 +650,293 @@ def test_exact_gain_with_nonlinearity(fn):
         fn(shape, gain="exakt", nonlinearity="gelu")
     with pytest.raises(ValueError, match=r"nonlinearity='swishy'"):
         fn(shape, gain="exact", nonlinearity="swishy")
+
+
+# ---------------------------------------------------------------------------------------------
+# one meaning of gain: a number, or 'exact' with nonlinearity= (kaiming takes a number too)
+
+
+@pytest.mark.parametrize("fn", [initlab.kaiming_normal, initlab.kaiming_uniform])
+def test_kaiming_takes_a_numeric_gain(fn):
+    shape = (400, 300)
+    w = fn(shape, gain=1.3, rng=0, dtype=np.float64)
+    assert_variance(w, 1.3**2 / 400)
+    # the same bits as variance_scaling with scale = gain**2 and the same distribution
+    dist = "normal" if fn is initlab.kaiming_normal else "uniform"
+    ref = initlab.variance_scaling(shape, scale=1.3**2, distribution=dist, rng=0,
+                                   dtype=np.float64)
+    assert np.array_equal(w, ref)
+    init = initlab.get({"class_name": fn.__name__, "config": {"gain": 1.3, "mode": "fan_out"}})
+    assert init.get_config()["gain"] == 1.3
+    assert eval(repr(init), vars(initlab)) == init
+    assert initlab.expected_moments(init, shape) == (0.0, 1.3**2 / 300)
+    # the default still comes from nonlinearity and a, exactly as PyTorch
+    assert initlab.expected_moments(initlab.HeNormal(a=0.2), shape)[1] == pytest.approx(
+        2 / 1.04 / 400, rel=1e-15)
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "fragment"), [
+    ({"gain": 1.3, "nonlinearity": "tanh"}, ValueError,
+     "nonlinearity='tanh' is not used with a numeric gain"),
+    ({"gain": 1.3, "a": 0.2}, ValueError, "a=0.2 is not used with a numeric gain"),
+    ({"gain": -1.0}, ValueError, "gain=-1.0"),
+    ({"gain": "pytorch"}, ValueError, "gain='pytorch'"),
+    ({"gain": True}, TypeError, "gain=True"),
+])
+def test_kaiming_numeric_gain_errors(kwargs, exc, fragment):
+    out = np.full((4, 3), SENTINEL, np.float32)
+    with pytest.raises(exc, match=re.escape(f"kaiming_normal: {fragment}")):
+        initlab.kaiming_normal((4, 3), out=out, **kwargs)
+    assert (out == SENTINEL).all()
+
+
+def test_every_old_gain_spelling_still_works():
+    shape = (30, 20)
+    for fn in (initlab.xavier_uniform, initlab.xavier_normal, initlab.orthogonal):
+        assert np.array_equal(fn(shape, rng=0), fn(shape, gain=1.0, rng=0))
+        fn(shape, gain=2, rng=0)
+        fn(shape, gain="exact", nonlinearity="tanh", rng=0)
+    for fn in (initlab.kaiming_uniform, initlab.kaiming_normal):
+        assert np.array_equal(fn(shape, rng=0), fn(shape, gain=None, rng=0))
+        fn(shape, nonlinearity="tanh", gain="exact", rng=0)
+        fn(shape, a=0.1, nonlinearity="leaky_relu", rng=0)
+    initlab.eye((3, 3), gain=2.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# bad inputs of issue 9: shapes too large for memory, std=0
+
+
+@pytest.mark.parametrize(("fn", "shape", "kwargs"), [
+    (initlab.normal, (10**6, 10**6), {}),
+    (initlab.zeros, (2**62,), {}),
+    (initlab.ones, (2**62,), {"dtype": np.float64}),
+    (initlab.uniform, (2**64, 2), {}),  # beyond NumPy's own dimension limit
+    (initlab.he_normal, (10**6, 10**6), {}),
+    (initlab.orthogonal, (10**6, 10**6), {}),
+    (initlab.eye, (10**6, 10**6), {}),
+    (initlab.sparse, (10**6, 10**6), {"sparsity": 0.5}),
+    (initlab.dirac, (10**4, 10**4, 100), {}),
+])
+def test_too_large_for_memory_raises_before_allocating(fn, shape, kwargs):
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"shape=\(.*\) is too large; an array of .* needs "
+                           r"\d+ bytes") as info:
+            fn(shape, **kwargs)
+        assert tracemalloc.get_traced_memory()[1] < 10**7
+    finally:
+        tracemalloc.stop()
+    need = math.prod(shape) * np.dtype(kwargs.get("dtype", np.float32)).itemsize
+    assert str(need) in str(info.value) and info.value.args[0].startswith(fn.__name__)
+
+
+def test_too_large_shapes_still_give_regions_and_classes_check_too():
+    w = initlab.normal((10**6, 10**6), rng=0, region=(5, slice(0, 4)))
+    assert w.shape == (4,)
+    with pytest.raises(ValueError, match="HeNormal: shape="):
+        initlab.HeNormal()((10**6, 10**6))
+
+
+@pytest.mark.parametrize("fn", [initlab.normal, initlab.truncated_normal])
+@pytest.mark.parametrize("mean", [0.0, -0.0, 1.5])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_std_zero_returns_the_mean_exactly(fn, mean, dtype):
+    w = fn((300, 7), mean=mean, std=0.0, rng=3, dtype=dtype)
+    assert (w == mean).all()
+    assert (np.signbit(w) == (math.copysign(1.0, mean) < 0)).all()  # no mix of +0.0 and -0.0
+    part = fn((300, 7), mean=mean, std=0.0, rng=3, dtype=dtype, region=(slice(5, 9),))
+    assert np.array_equal(part, w[5:9]) and (np.signbit(part) == np.signbit(w[5:9])).all()
+    # a Generator advances as for any other std
+    g1, g2 = np.random.default_rng(1), np.random.default_rng(1)
+    fn((3,), std=0.0, rng=g1)
+    fn((3,), std=1.0, rng=g2)
+    assert g1.random() == g2.random()
+
+
+# ---------------------------------------------------------------------------------------------
+# everything that lists initializers derives from their declarations
+
+
+def test_classes_and_names_come_from_the_declarations():
+    from initlab.initializers._core import DECLARATIONS
+
+    assert initlab.INITIALIZERS == tuple(d.name for d in DECLARATIONS.values())
+    for decl in DECLARATIONS.values():
+        cls = getattr(initlab, decl.class_name)
+        assert cls.function is decl.function is getattr(initlab, decl.name)
+        assert cls is initlab.get({"class_name": decl.name, "config": decl.example}).__class__
+        sig = inspect.signature(decl.function).parameters
+        config = [n for n, p in sig.items() if p.kind is p.KEYWORD_ONLY
+                  and n not in ("dtype", "rng", "out", "threads", "region")]
+        assert list(inspect.signature(cls).parameters) == config
+        for alias in decl.aliases:
+            assert type(initlab.get({"class_name": alias, "config": decl.example})) is cls
+
+
+# ---------------------------------------------------------------------------------------------
+# orthogonal(batch_axis=...): one Haar matrix per batch index (issue 10)
+
+
+@pytest.mark.parametrize(("shape", "batch_axis", "layout", "block"), [
+    ((4, 32, 24), 0, "torch", (32, 24)),  # an LSTM weight (4H, in) as (4, H, in)
+    ((4, 16, 40), 0, "in_out", (16, 40)),  # wide blocks
+    ((24, 3, 32), 1, "in_out", (24, 32)),  # batch axis in the middle
+    ((2, 3, 20, 12), (0, 1), "torch", (20, 12)),
+    ((5, 6, 2, 3), (1,), "out_in", (5, 2, 3)),  # a 3-d block flattened by the layout
+])
+@pytest.mark.parametrize("gain", [1.0, 2.5])
+def test_orthogonal_batch_axis_gives_one_orthogonal_matrix_per_block(shape, batch_axis, layout,
+                                                                     block, gain):
+    w = initlab.orthogonal(shape, batch_axis=batch_axis, layout=layout, gain=gain, rng=0)
+    axes = (batch_axis,) if isinstance(batch_axis, int) else batch_axis
+    blocks = np.moveaxis(w, axes, range(len(axes))).reshape(-1, *block)
+    assert blocks.shape[0] == math.prod(shape[a] for a in axes)
+    for b in blocks:
+        rows = b.shape[0] if layout in ("torch", "out_in") else math.prod(b.shape[:-1])
+        m = b.reshape(rows, -1)
+        small = m.T @ m if m.shape[0] >= m.shape[1] else m @ m.T
+        assert np.abs(small / gain**2 - np.eye(small.shape[0])).max() <= 1e-5
+    assert not np.allclose(blocks[0], blocks[1])  # independent draws
+    assert initlab.expected_moments(
+        initlab.Orthogonal(batch_axis=batch_axis, layout=layout, gain=gain), shape) == (
+        0.0, gain**2 / max(m.shape))
+
+
+def test_orthogonal_without_batch_axis_is_unchanged_and_blocks_are_haar():
+    # batch_axis=() is the single-matrix draw (the same-bits test pins the digests)
+    a = initlab.orthogonal((30, 20), rng=4)
+    assert np.array_equal(a, initlab.orthogonal((30, 20), batch_axis=(), rng=4))
+    # each block is Haar: one entry of an n x n Haar matrix, (x + 1) / 2, is
+    # Beta((n-1)/2, (n-1)/2) (a coordinate of a uniform point on the sphere); one entry per
+    # block gives independent samples for a KS test
+    n = 16
+    w = initlab.orthogonal((4096, n, n), batch_axis=0, rng=1, dtype=np.float64)
+    for i, j in ((0, 0), (5, 9)):
+        assert_distribution((w[:, i, j] + 1) / 2, stats.beta((n - 1) / 2, (n - 1) / 2))
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "fragment"), [
+    ({"batch_axis": 3}, ValueError, "orthogonal: batch_axis=3"),
+    ({"batch_axis": "0"}, TypeError, "orthogonal: batch_axis='0'"),
+    ({"batch_axis": (0, 1)}, ValueError, "besides batch_axis"),
+    ({"batch_axis": (0, 0)}, ValueError, "batch_axis=(0, 0)"),
+])
+def test_orthogonal_batch_axis_errors(kwargs, exc, fragment):
+    out = np.full((4, 3, 5), SENTINEL, np.float32)
+    with pytest.raises(exc, match=re.escape(fragment)):
+        initlab.orthogonal((4, 3, 5), out=out, **kwargs)
+    assert (out == SENTINEL).all()
+
+
+# ---------------------------------------------------------------------------------------------
+# delta_orthogonal (JAX's semantics) and conv_orthogonal (Xiao et al. 2018, Algorithm 2)
+
+CONV_SHAPES = [(3, 8, 8), (5, 4, 9), (3, 3, 6, 10), (4, 4, 5, 5), (2, 2, 2, 4, 4),
+               (3, 3, 3, 2, 7), (1, 3, 5)]
+
+
+def _to_torch(shape):  # (*k, in, out) -> (out, in, *k)
+    return (shape[-1], shape[-2], *shape[:-2])
+
+
+@pytest.mark.parametrize("shape", CONV_SHAPES)
+@pytest.mark.parametrize("gain", [1.0, 0.5])
+def test_delta_orthogonal_is_zero_but_an_orthogonal_centre(shape, gain):
+    w = initlab.delta_orthogonal(shape, gain=gain, rng=2)
+    centre = tuple((k - 1) // 2 for k in shape[:-2])  # JAX: (k - 1) // 2
+    h = w[centre]
+    assert w.dtype == np.float32 and h.shape == shape[-2:]
+    assert np.abs(h @ h.T / gain**2 - np.eye(shape[-2])).max() <= 1e-5
+    rest = w.copy()
+    rest[centre] = 0
+    assert not rest.any()
+    # the centre is orthogonal((in, out)) of the same seed; 'out_in' holds its transpose
+    assert np.array_equal(h, initlab.orthogonal(shape[-2:], gain=gain, rng=2))
+    wt = initlab.delta_orthogonal(_to_torch(shape), gain=gain, layout="torch", rng=2)
+    assert np.array_equal(wt, np.moveaxis(w, (-1, -2), (0, 1)))
+    m2 = gain**2 * shape[-2] / math.prod(shape)
+    assert initlab.expected_moments(initlab.DeltaOrthogonal(gain=gain), shape) == (0.0, m2)
+
+
+def _circular_conv(x, w):
+    """y[p] = sum_t x[p + t] @ w[t], indices modulo the input size (circular padding)."""
+    d = w.ndim - 2
+    y = np.zeros((*x.shape[:d], w.shape[-1]), np.float64)
+    for t in np.ndindex(*w.shape[:d]):
+        y += np.roll(x, tuple(-i for i in t), axis=tuple(range(d))) @ w[t].astype(np.float64)
+    return y
+
+
+@pytest.mark.parametrize("shape", CONV_SHAPES)
+def test_conv_orthogonal_circular_convolution_preserves_norms(shape):
+    gain = 1.7
+    w = initlab.conv_orthogonal(shape, gain=gain, rng=3)
+    assert w.dtype == np.float32
+    g = np.random.default_rng(11)
+    spatial = tuple(k + 4 + i for i, k in enumerate(shape[:-2]))
+    for _ in range(5):
+        x = g.standard_normal((*spatial, shape[-2]))
+        ratio = np.linalg.norm(_circular_conv(x, w)) / np.linalg.norm(x)
+        assert abs(ratio / gain - 1) <= 1e-4
+    # the same kernel in PyTorch's layout, and the exact total of squares
+    wt = initlab.conv_orthogonal(_to_torch(shape), gain=gain, layout="torch", rng=3)
+    assert np.array_equal(wt, np.moveaxis(w, (-1, -2), (0, 1)))
+    w64 = initlab.conv_orthogonal(shape, gain=gain, rng=3, dtype=np.float64)
+    assert float((w64**2).sum()) == pytest.approx(gain**2 * shape[-2], rel=1e-12)
+
+
+def test_conv_orthogonal_uses_every_tap_and_varies_with_the_seed():
+    a = initlab.conv_orthogonal((3, 3, 8, 8), rng=0, dtype=np.float64)
+    assert all(np.abs(a[t]).max() > 0 for t in np.ndindex(3, 3))
+    assert not np.array_equal(a, initlab.conv_orthogonal((3, 3, 8, 8), rng=1,
+                                                         dtype=np.float64))
+    # kernel size 1 is the orthogonal matrix of the rows alone
+    one = initlab.conv_orthogonal((1, 4, 6), rng=0)[0]
+    assert np.abs(one @ one.T - np.eye(4)).max() <= 1e-5
+
+
+@pytest.mark.parametrize(("fn", "shape", "kwargs", "fragment"), [
+    (initlab.delta_orthogonal, (3, 4), {}, "shape=(3, 4) has 2 dimensions"),
+    (initlab.delta_orthogonal, (3, 3, 3, 3, 3, 3), {}, "3-, 4- or 5-d"),
+    (initlab.delta_orthogonal, (3, 3, 5, 4), {}, "use in <= out"),  # JAX: fan_in <= fan_out
+    (initlab.delta_orthogonal, (4, 5, 3, 3), {"layout": "torch"}, "use in <= out"),
+    (initlab.delta_orthogonal, (3, 2, 3), {"gain": "exakt"}, "gain='exakt'"),
+    (initlab.conv_orthogonal, (3, 2, 4, 6), {}, "equal kernel sizes"),  # as TensorFlow
+    (initlab.conv_orthogonal, (3, 5, 4), {}, "use in <= out"),
+    (initlab.conv_orthogonal, (3, 4), {}, "3-, 4- or 5-d"),
+    (initlab.conv_orthogonal, (3, 2, 3), {"region": (0,)}, "not elementwise"),
+])
+def test_delta_and_conv_orthogonal_errors(fn, shape, kwargs, fragment):
+    with pytest.raises(ValueError, match=re.escape(fragment)) as info:
+        fn(shape, **kwargs)
+    assert str(info.value).startswith(f"{fn.__name__}: ")
+
+
+@pytest.mark.slow  # imports and compiles jax
+def test_delta_orthogonal_centre_matches_jax_draws():
+    jax = pytest.importorskip("jax")
+    n, shape = 2000, (3, 3, 4, 6)
+    init = jax.nn.initializers.delta_orthogonal()
+    keys = jax.random.split(jax.random.key(0), n)
+    theirs = np.asarray(jax.vmap(lambda k: init(k, shape, jax.numpy.float32))(keys))
+    ours = np.stack([initlab.delta_orthogonal(shape, rng=s) for s in range(n)])
+    for i, j in ((0, 0), (3, 5)):  # one entry per draw: independent samples
+        a, b = ours[:, 1, 1, i, j], theirs[:, 1, 1, i, j]
+        assert stats.ks_2samp(a, b).pvalue > 1e-6
+        # and both follow the law of one entry of a Haar row: (x + 1) / 2 ~ Beta(5/2, 5/2)
+        for sample in (a, b):
+            assert_distribution((sample.astype(np.float64) + 1) / 2, stats.beta(2.5, 2.5))
+    assert not np.delete(theirs.reshape(n, 9, 4, 6), 4, axis=1).any()  # JAX: zero off-centre
+
+
+def test_parameters_added_later_stay_out_of_old_configs_and_reprs():
+    # repr() and get_config() of objects made before fans= and batch_axis= existed are
+    # unchanged (saved configs, the lab's reports); set, they are written and round-trip
+    assert "fans" not in initlab.HeNormal().get_config() and "fans" not in repr(initlab.Zeros())
+    assert "batch_axis" not in repr(initlab.Orthogonal())
+    for init in (initlab.HeNormal(fans="torch"), initlab.Orthogonal(batch_axis=0),
+                 initlab.VarianceScaling(fans="torch")):
+        config = json.loads(json.dumps(initlab.serialize(init)))["config"]
+        assert "fans" in config or "batch_axis" in config
+        assert initlab.get(initlab.serialize(init)) == init == eval(repr(init), vars(initlab))

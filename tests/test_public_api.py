@@ -53,3 +53,37 @@ def test_import_needs_only_numpy_and_scipy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _initializer_index() -> str:
+    """The docs/api.md index of initializers, rendered from the declaration table."""
+    from initlab.initializers._core import DECLARATIONS
+
+    rows = ["| function | class | other names for `get` | region | distribution |",
+            "|---|---|---|---|---|"]
+    for d in DECLARATIONS.values():
+        aliases = ", ".join(f"`{a}`" for a in d.aliases)
+        rows.append(f"| `{d.name}` | `{d.class_name}` | {aliases} | "
+                    f"{'yes' if d.elementwise else 'no'} | {d.summary} |")
+    return "\n".join(rows)
+
+
+def test_api_index_of_initializers_is_derived_from_the_declarations():
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    begin, end = "<!-- initializer index: begin -->\n", "\n<!-- initializer index: end -->"
+    current = text[text.index(begin) + len(begin):text.index(end)]
+    assert current == _initializer_index(), "replace the index in docs/api.md with:\n" + (
+        _initializer_index())
+
+
+@pytest.mark.parametrize("module", ["initlab.initializers", "initlab.random", "initlab.dask",
+                                    "initlab.testing", "initlab.testing.strategies"])
+def test_submodule_public_names_are_in_api_md(module):
+    import importlib
+
+    text = (DOCS / "api.md").read_text(encoding="utf-8")
+    names = importlib.import_module(module).__all__
+    if module == "initlab.dask":  # the lazy forms are covered by the sentence on them
+        names = ["array", "ELEMENTWISE"]
+    missing = [n for n in names if not re.search(rf"\b{re.escape(n)}\b", text)]
+    assert not missing, f"{module}: {missing} not in docs/api.md"

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import initlab
-from initlab import random as R
+from initlab import _blocks as R
+from initlab._workspace import Workspace
 from initlab.testing import assert_distribution, assert_mean, assert_variance
 
 F32_EPS = float(np.finfo(np.float32).eps)
@@ -22,7 +23,7 @@ F32_EPS = float(np.finfo(np.float32).eps)
 def test_box_muller_matches_a_float64_reference_from_the_same_uniforms():
     n = 1 << 16
     z = np.empty(n, np.float32)
-    R.standard_normal(np.random.default_rng(4), z, R.Workspace())
+    R.standard_normal(np.random.default_rng(4), z, Workspace())
     g = np.random.default_rng(4)
     u = g.random(n // 2)
     words = g.bit_generator.random_raw(n // 4).astype("<u8").view("<u4")
@@ -61,7 +62,7 @@ class _Extreme:
 def test_box_muller_radius_reaches_the_tails_exactly(u, radius):
     z = np.empty(2, np.float32)
     fake = _Extreme(u)
-    R.standard_normal(fake, z, R.Workspace())  # angle = 2 pi u, so cos ~ 1 for tiny u
+    R.standard_normal(fake, z, Workspace())  # angle = 2 pi u, so cos ~ 1 for tiny u
     expected = radius * np.array([math.cos(2 * math.pi * u), math.sin(2 * math.pi * u)])
     # the angle 2 pi u is rounded to float32 (u itself too): an absolute error up to
     # 5e-7 radius
@@ -69,7 +70,7 @@ def test_box_muller_radius_reaches_the_tails_exactly(u, radius):
 
 
 def test_odd_sizes_and_float64():
-    ws = R.Workspace()
+    ws = Workspace()
     for n in (1, 3, 65535):
         z = np.empty(n, np.float32)
         R.standard_normal(np.random.default_rng(0), z, ws)
@@ -205,7 +206,7 @@ def test_normal_tail_frequencies_at_ten_million():
 
 def test_uniform24_uses_both_halves_of_each_raw_word_in_order():
     out = np.empty(5, np.float32)
-    R.uniform24(np.random.default_rng(3), out, R.Workspace())
+    R.uniform24(np.random.default_rng(3), out, Workspace())
     words = np.random.default_rng(3).bit_generator.random_raw(3)
     expected = [(int(w) >> s & 0xFFFFFFFF) >> 8 for w in words for s in (0, 32)][:5]
     assert out.tolist() == expected

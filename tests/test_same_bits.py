@@ -19,8 +19,9 @@ pytestmark = pytest.mark.skipif(
 def test_initializer_digests_unchanged() -> None:
     assert RECORDED is not None
     now = same_bits.initializer_digests()
-    assert now.keys() == RECORDED["initializers"].keys()
-    changed = [k for k in now if now[k] != RECORDED["initializers"][k]]
+    # every recorded call still exists (initializers added later only add keys)
+    assert now.keys() >= RECORDED["initializers"].keys()
+    changed = [k for k in RECORDED["initializers"] if now[k] != RECORDED["initializers"][k]]
     assert not changed, f"{len(changed)} initializer outputs changed, e.g. {changed[:5]}"
 
 

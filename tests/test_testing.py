@@ -21,6 +21,7 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
+import initlab
 import initlab.testing as it
 from initlab.testing import (
     assert_distribution,
@@ -802,6 +803,8 @@ CONFIG_KEYS: dict[str, set[str]] = {
     "eye": {"gain"},
     "dirac": {"groups", "layout"},
     "sparse": {"sparsity", "std", "layout"},
+    "delta_orthogonal": {"gain", "layout"},
+    "conv_orthogonal": {"gain", "layout"},
 }
 FAN_NAMES = {
     "variance_scaling",
@@ -964,3 +967,12 @@ def test_public_names_documented() -> None:
         obj = getattr(its, name)
         if callable(obj):
             assert obj.__doc__ and "References" in obj.__doc__ and "Examples" in obj.__doc__, name
+
+
+@given(its.initializer_cases(["delta_orthogonal", "conv_orthogonal"], max_size=600))
+@settings(max_examples=40, derandomize=True, deadline=None, database=None)
+def test_orthogonal_kernel_cases_are_valid(case: tuple[str, tuple[int, ...], dict[str, Any]]
+                                           ) -> None:
+    name, shape, config = case
+    w = getattr(initlab, name)(shape, **config, rng=0)
+    assert w.shape == shape and 3 <= len(shape) <= 5 and w.size <= 600

@@ -25,6 +25,8 @@ from .gains import gain as gain
 from .initializers import INITIALIZERS as INITIALIZERS
 from .initializers import TRUNCATED_NORMAL_STD as TRUNCATED_NORMAL_STD
 from .initializers import Constant as Constant
+from .initializers import ConvOrthogonal as ConvOrthogonal
+from .initializers import DeltaOrthogonal as DeltaOrthogonal
 from .initializers import Dirac as Dirac
 from .initializers import Eye as Eye
 from .initializers import GlorotNormal as GlorotNormal
@@ -48,6 +50,8 @@ from .initializers import XavierNormal as XavierNormal
 from .initializers import XavierUniform as XavierUniform
 from .initializers import Zeros as Zeros
 from .initializers import constant as constant
+from .initializers import conv_orthogonal as conv_orthogonal
+from .initializers import delta_orthogonal as delta_orthogonal
 from .initializers import dirac as dirac
 from .initializers import expected_moments as expected_moments
 from .initializers import eye as eye
@@ -88,6 +92,8 @@ __all__ = [
     "TRUNCATED_NORMAL_STD",
     "Activation",
     "Constant",
+    "ConvOrthogonal",
+    "DeltaOrthogonal",
     "Dirac",
     "Eye",
     "Fans",
@@ -120,7 +126,9 @@ __all__ = [
     "compare",
     "compute_fans",
     "constant",
+    "conv_orthogonal",
     "critical",
+    "delta_orthogonal",
     "dirac",
     "engine",
     "expected_moments",

@@ -44,3 +44,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (float, np.floating)):
         return encode_float(float(value))
     return value
+
+
+def plain(value: Any) -> Any:
+    """``value`` with tuples (recursively) as lists and NumPy scalars as Python scalars, floats
+    kept as they are (NaN and infinities included): an initializer's ``get_config()``, which
+    must round-trip through the constructor (``Constant(value=nan)``).
+
+    >>> plain((1, (2, np.float32(0.5))))
+    [1, [2, 0.5]]
+    """
+    if isinstance(value, (tuple, list)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

@@ -9,20 +9,23 @@ worker of a ``dask.distributed`` cluster. Requires the ``dask`` extra
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from numpy.typing import DTypeLike
 
-from . import random as _random
+from . import _blocks as blocks
 from ._validate import check_dtype, check_rng, check_shape, fail
-from .initializers import INITIALIZERS, Initializer, _lookup, get
+from .initializers import Initializer, get
+from .initializers._core import DECLARATIONS, Declaration, declaration_named, declaration_of
 
 __all__ = ["ELEMENTWISE", "array"]
 
-#: Initializers that can be built chunk by chunk (all but orthogonal and sparse).
-ELEMENTWISE: tuple[str, ...] = tuple(n for n in INITIALIZERS if n not in ("orthogonal", "sparse"))
+#: Initializers that can be built chunk by chunk: the elementwise ones, from their
+#: declarations (all but orthogonal, sparse, delta_orthogonal and conv_orthogonal).
+ELEMENTWISE: tuple[str, ...] = tuple(d.name for d in DECLARATIONS.values() if d.elementwise)
 
 
 def _require_dask() -> Any:
@@ -47,7 +50,7 @@ def array(
     ----------
     init : str, dict or Initializer
         Anything :func:`initlab.get` accepts that is elementwise (every initializer but
-        ``orthogonal`` and ``sparse``).
+        the orthogonal ones and ``sparse``: see ``ELEMENTWISE``).
     shape : tuple of int
         Shape of the whole tensor.
     chunks : dask chunks, default 'auto'
@@ -97,29 +100,33 @@ def array(
     """
     func = "initlab.dask.array"
     da = _require_dask()
-    if isinstance(init, str) or (isinstance(init, dict) and "class_name" in init):
-        name = _lookup(init if isinstance(init, str) else init["class_name"])._name
-        if name not in ELEMENTWISE:
-            fail(func, "init", init, f"{name} is not elementwise (every value depends on the "
-                 "whole tensor); build it in memory")
+    named = init if isinstance(init, str) else (
+        init.get("class_name") if isinstance(init, dict) else None)
+    decl = declaration_named(named) if isinstance(named, str) else None
+    if decl is not None and not decl.elementwise:  # before get(): sparse needs arguments
+        fail(func, "init", init, f"{decl.name} is not elementwise (every value depends on the "
+             "whole tensor); build it in memory")
     initializer = get(init)
-    if not isinstance(initializer, Initializer):
+    decl = declaration_of(initializer)
+    if not isinstance(initializer, Initializer) or decl is None:
         fail(func, "init", init, "use a name, a config dict or an initlab Initializer",
              TypeError)
-    name = type(initializer)._name
-    if name not in ELEMENTWISE:
-        fail(func, "init", init, f"{name} is not elementwise (every value depends on the "
+    if not decl.elementwise:
+        fail(func, "init", init, f"{decl.name} is not elementwise (every value depends on the "
              "whole tensor); build it in memory")
     dims = check_shape(func, shape)
     dt = check_dtype(func, dtype)
     check_rng(func, rng)
     # Validate the configuration against the shape now: an empty region draws nothing.
     initializer(dims, dtype=dt, rng=0, region=tuple(slice(0, 0) for _ in dims) or None)
+    accepted = "use a dask chunk specification with chunks of at least 1 element"
     try:
         normalized = da.core.normalize_chunks(chunks, dims, dtype=dt)
-    except (ValueError, TypeError) as exc:
-        fail(func, "chunks", chunks, f"use a dask chunk specification ({exc})")
-    key = _random.FixedKey(_random.derive_key(rng))
+    except (ValueError, TypeError, ZeroDivisionError) as exc:
+        fail(func, "chunks", chunks, f"{accepted} ({exc or type(exc).__name__})")
+    if any(c <= 0 for axis, dim in zip(normalized, dims, strict=True) if dim for c in axis):
+        fail(func, "chunks", chunks, accepted)
+    key = blocks.FixedKey(blocks.derive_key(rng))
 
     def chunk(block_info: dict[Any, Any] | None = None) -> np.ndarray[Any, Any]:
         assert block_info is not None
@@ -129,20 +136,23 @@ def array(
 
     from dask.base import tokenize
 
-    token = f"initlab-{name}-" + tokenize(repr(initializer), dims, dt.str, tuple(key))
+    token = f"initlab-{decl.name}-" + tokenize(repr(initializer), dims, dt.str, tuple(key))
     return da.map_blocks(chunk, chunks=normalized, dtype=dt, name=token,
                          meta=np.empty((0,) * len(dims), dt))
 
 
-def _named(name: str) -> Callable[..., Any]:
+def _lazy(decl: Declaration) -> Callable[..., Any]:
+    name = decl.name
+
     def lazy(shape: int | tuple[int, ...], *, chunks: Any = "auto",
              dtype: DTypeLike = np.float32, rng: object = None, **config: Any) -> Any:
-        return array({"class_name": name, "config": config}, shape, chunks=chunks,
+        return array({"class_name": decl.class_name, "config": config}, shape, chunks=chunks,
                      dtype=dtype, rng=rng)
 
     lazy.__name__ = lazy.__qualname__ = name
-    example = {"constant": "(8, 6), value=1.0", "dirac": "(8, 8, 3)"}.get(name, "(8, 6)")
-    blocks = (2, 2, 1) if name == "dirac" else (2, 2)
+    example = ", ".join([repr(decl.example_shape),
+                         *(f"{k}={v!r}" for k, v in decl.example.items())])
+    blocks_ = tuple(-(-d // 4) for d in decl.example_shape)
     lazy.__doc__ = f"""Lazy ``dask.array`` form of :func:`initlab.{name}`.
 
     ``initlab.dask.{name}(shape, *, chunks='auto', dtype=float32, rng=None, **config)``
@@ -157,17 +167,19 @@ def _named(name: str) -> Callable[..., Any]:
     --------
     >>> import initlab.dask
     >>> initlab.dask.{name}({example}, chunks=4).numblocks
-    {blocks}
+    {blocks_}
     """
     return lazy
 
 
-for _name in ELEMENTWISE:
-    globals()[_name] = _named(_name)
-_ALIASES = {"glorot_uniform": "xavier_uniform", "glorot_normal": "xavier_normal",
-            "he_uniform": "kaiming_uniform", "he_normal": "kaiming_normal", "identity": "eye"}
-for _alias, _target in _ALIASES.items():
-    globals()[_alias] = globals()[_target]
+_ALIASES: list[str] = []
+for _decl in DECLARATIONS.values():
+    if _decl.elementwise:
+        globals()[_decl.name] = _lazy(_decl)
+        for _alias in _decl.aliases:
+            if getattr(sys.modules[_decl.function.__module__], _alias, None) is _decl.function:
+                globals()[_alias] = globals()[_decl.name]
+                _ALIASES.append(_alias)
 __all__ += [*ELEMENTWISE, *_ALIASES]
 
 

@@ -80,6 +80,10 @@ class FanSpec(NamedTuple):
     batch_axis: int | tuple[int, ...]
     groups: int
     transposed: bool
+    fans: str = "exact"
+
+
+FAN_FORMULAS = ("exact", "torch")
 
 
 def check_fan_args(
@@ -90,14 +94,24 @@ def check_fan_args(
     batch_axis: object = (),
     groups: object = 1,
     transposed: object = False,
+    fans: object = "exact",
 ) -> FanSpec:
     """Validate the shape-free part of the fan arguments."""
     canonical = check_layout(func, layout)
+    formula = check_choice(func, "fans", fans, FAN_FORMULAS)
     axes = [
         None if value is None and name != "batch_axis" else _axes_arg(func, name, value)
         for name, value in (("in_axis", in_axis), ("out_axis", out_axis),
                             ("batch_axis", batch_axis))
     ]
+    if formula == "torch":
+        for name, value, given, default in zip(("in_axis", "out_axis", "batch_axis"), axes,
+                                               (in_axis, out_axis, batch_axis),
+                                               (None, None, ()), strict=True):
+            if value != default:
+                fail(func, name, given, "PyTorch's fan formula (fans='torch') has no explicit "
+                     "axes; leave it out, or use fans='exact'",
+                     why="is not used with fans='torch'")
     return FanSpec(
         canonical,
         axes[0],
@@ -105,6 +119,7 @@ def check_fan_args(
         axes[2],  # type: ignore[arg-type]
         check_int(func, "groups", groups, minimum=1),
         check_bool(func, "transposed", transposed),
+        formula,
     )
 
 
@@ -145,6 +160,8 @@ def fans_for(func: str, shape: tuple[int, ...], spec: FanSpec) -> Fans:
              f"groups must divide the size of the out axis {out_axes} of shape {shape} "
              f"(size {size_out})")
     fan_in = size_in * receptive
+    if spec.fans == "torch":  # PyTorch's _calculate_fan_in_and_fan_out: no groups, no swap
+        return Fans(fan_in, size_out * receptive, receptive)
     fan_out = size_out * receptive // spec.groups
     if spec.transposed:
         fan_in, fan_out = fan_out, fan_in
@@ -160,6 +177,7 @@ def compute_fans(
     batch_axis: int | tuple[int, ...] = (),
     groups: int = 1,
     transposed: bool = False,
+    fans: str = "exact",
 ) -> Fans:
     r"""Fan-in, fan-out and receptive field of a weight tensor.
 
@@ -186,6 +204,13 @@ def compute_fans(
         The weight belongs to a transposed convolution, whose stored in/out axes are swapped
         (PyTorch ``ConvTranspose`` weights are ``(in, out/groups, *kernel)``; Keras
         ``Conv*Transpose`` kernels are ``(*kernel, out, in)``).
+    fans : {'exact', 'torch'}, default 'exact'
+        ``'exact'``: the fans of the layer the weight belongs to (``groups`` and
+        ``transposed`` taken into account). ``'torch'``: PyTorch's
+        ``_calculate_fan_in_and_fan_out`` bit for bit, ``fan_in = size(1) * receptive``,
+        ``fan_out = size(0) * receptive`` in PyTorch's layout, which ignores ``groups`` and
+        ``transposed`` (both are still validated); for users who need PyTorch's old scale.
+        Explicit ``in_axis``/``out_axis``/``batch_axis`` are refused with it.
 
     Returns
     -------
@@ -224,7 +249,12 @@ def compute_fans(
     :math:`(C_{out}k/g,\ C_{in}k)`. Strides are ignored, as in every framework.
 
     PyTorch and Keras agree with ``layout='out_in'`` and ``layout='in_out'`` for ``groups=1``
-    and ``transposed=False``. Unlike Keras (which reads a 1-d shape ``(n,)`` as fans
+    and ``transposed=False``. ``fans='torch'`` reproduces PyTorch's numbers in the other
+    cases too: a depthwise ``Conv2d(64, 64, 3, groups=64)`` weight ``(64, 1, 3, 3)`` has
+    fan_out 9 exactly but 576 in PyTorch (pytorch/pytorch#23854), so PyTorch's
+    ``kaiming_normal_(mode='fan_out')`` draws it 8 times too small in standard deviation.
+
+    Unlike Keras (which reads a 1-d shape ``(n,)`` as fans
     ``(n, n)``) a 1-d shape raises, as in PyTorch and JAX.
 
     References
@@ -243,10 +273,12 @@ def compute_fans(
     Fans(fan_in=576, fan_out=1152, receptive_field=9)
     >>> initlab.compute_fans((64, 1, 3, 3), layout="torch", groups=64)  # depthwise
     Fans(fan_in=9, fan_out=9, receptive_field=9)
+    >>> initlab.compute_fans((64, 1, 3, 3), layout="torch", groups=64, fans="torch")
+    Fans(fan_in=9, fan_out=576, receptive_field=9)
     >>> initlab.compute_fans((512, 8, 64), in_axis=0, out_axis=(1, 2))  # attention kernel
     Fans(fan_in=512, fan_out=512, receptive_field=1)
     """
     func = "compute_fans"
     dims = check_shape(func, shape)
-    spec = check_fan_args(func, layout, in_axis, out_axis, batch_axis, groups, transposed)
+    spec = check_fan_args(func, layout, in_axis, out_axis, batch_axis, groups, transposed, fans)
     return fans_for(func, dims, spec)

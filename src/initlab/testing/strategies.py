@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import initializers as _init
 from ..fans import LAYOUTS as _FAN_LAYOUTS
 
 try:
@@ -489,51 +490,44 @@ def _fan_config(**strategies: SearchStrategy[Any]) -> SearchStrategy[dict[str, A
 
 _GAIN = _finite(0.01, 10.0)
 
-_CONFIGS: dict[str, Callable[[], SearchStrategy[dict[str, Any]]]] = {
-    "zeros": lambda: st.just({}),
-    "ones": lambda: st.just({}),
-    "constant": lambda: st.fixed_dictionaries({"value": _finite(-100.0, 100.0)}),
-    "normal": lambda: _optional(mean=_finite(-10.0, 10.0), std=_finite(0.0, 10.0)),
-    "uniform": _uniform_config,
-    "truncated_normal": _truncated_normal_config,
-    "variance_scaling": lambda: _fan_config(
+_ANY, _FANS, _MATRIX, _TWO_D, _CONV = "any", "fans", "matrix", "2-d", "conv"
+_KERNEL, _CUBIC = "kernel", "cubic kernel"
+
+#: Per initializer function: its configuration strategy and the shapes it accepts (any shape
+#: with 0-4 dimensions; 2-5 with fan arguments; 2-4; exactly 2; a 3-5-d kernel with groups).
+_CASES: dict[Callable[..., Any], tuple[Callable[[], SearchStrategy[dict[str, Any]]], str]] = {
+    _init.zeros: (lambda: st.just({}), _ANY),
+    _init.ones: (lambda: st.just({}), _ANY),
+    _init.constant: (lambda: st.fixed_dictionaries({"value": _finite(-100.0, 100.0)}), _ANY),
+    _init.normal: (lambda: _optional(mean=_finite(-10.0, 10.0), std=_finite(0.0, 10.0)), _ANY),
+    _init.uniform: (_uniform_config, _ANY),
+    _init.truncated_normal: (_truncated_normal_config, _ANY),
+    _init.variance_scaling: (lambda: _fan_config(
         scale=_finite(0.01, 10.0),
         mode=st.sampled_from(("fan_in", "fan_out", "fan_avg", "fan_geo_avg")),
         distribution=st.sampled_from(("truncated_normal", "normal", "uniform")),
-    ),
-    "xavier_uniform": lambda: _fan_config(gain=_GAIN),
-    "xavier_normal": lambda: _fan_config(gain=_GAIN),
-    "kaiming_uniform": _kaiming_config,
-    "kaiming_normal": _kaiming_config,
-    "lecun_uniform": _fan_config,
-    "lecun_normal": _fan_config,
-    "orthogonal": lambda: _optional(gain=_GAIN, layout=layouts()),
-    "eye": lambda: _optional(gain=_GAIN),
-    "dirac": lambda: _optional(groups=st.just(1), layout=layouts()),
-    "sparse": lambda: st.fixed_dictionaries(
+    ), _FANS),
+    _init.xavier_uniform: (lambda: _fan_config(gain=_GAIN), _FANS),
+    _init.xavier_normal: (lambda: _fan_config(gain=_GAIN), _FANS),
+    _init.kaiming_uniform: (_kaiming_config, _FANS),
+    _init.kaiming_normal: (_kaiming_config, _FANS),
+    _init.lecun_uniform: (_fan_config, _FANS),
+    _init.lecun_normal: (_fan_config, _FANS),
+    _init.orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _MATRIX),
+    _init.eye: (lambda: _optional(gain=_GAIN), _TWO_D),
+    _init.dirac: (lambda: _optional(groups=st.just(1), layout=layouts()), _CONV),
+    _init.delta_orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _KERNEL),
+    _init.conv_orthogonal: (lambda: _optional(gain=_GAIN, layout=layouts()), _CUBIC),
+    _init.sparse: (lambda: st.fixed_dictionaries(
         {"sparsity": _finite(0.0, 1.0)}, optional={"std": _finite(0.001, 1.0), "layout": layouts()}
-    ),
+    ), _TWO_D),
 }
-
-#: Initializers whose variance depends on fans (they take the fan arguments).
-_FAN_NAMES = frozenset(
-    {
-        "variance_scaling",
-        "xavier_uniform",
-        "xavier_normal",
-        "kaiming_uniform",
-        "kaiming_normal",
-        "lecun_uniform",
-        "lecun_normal",
-    }
-)
-
-#: Initializers valid for any shape, 0-d included.
-_ANY_SHAPE_NAMES = frozenset({"zeros", "ones", "constant", "normal", "uniform", "truncated_normal"})
+#: The same by name (the names come from the functions).
+_BY_NAME = {f.__name__: case for f, case in _CASES.items()}
 
 
 def _check_names(func: str, names: object) -> tuple[str, ...]:
-    known = tuple(_CONFIGS)
+    known = tuple(_BY_NAME)
     accepted = f"None, a name or a non-empty iterable of names from {', '.join(known)}"
     if names is None:
         return known
@@ -548,7 +542,7 @@ def _check_names(func: str, names: object) -> tuple[str, ...]:
     for name in chosen:
         if not isinstance(name, str):
             raise TypeError(f"{func}: names={names!r} is not accepted; use {accepted}.")
-        if name not in _CONFIGS:
+        if name not in _BY_NAME:
             raise ValueError(f"{func}: names={names!r} is not accepted; use {accepted}.")
     return tuple(str(n) for n in chosen)
 
@@ -607,6 +601,7 @@ def initializer_configs(
     ``dirac``                              ``groups=1``, ``layout``
     ``sparse``                             ``sparsity`` in [0, 1] (required), ``std`` in
                                            [0.001, 1], ``layout``
+    ``delta_orthogonal``, ``conv_orthogonal`` ``gain`` in [0.01, 10], ``layout``
     =====================================  ==============================================
 
     When only one of a pair (``low``/``high``, ``lower``/``upper``) is drawn, it is consistent
@@ -628,7 +623,7 @@ def initializer_configs(
     ('constant', {'value': 0.0})
     """
     chosen = _check_names("initializer_configs", names)
-    return st.one_of([_named(n, _CONFIGS[n]()) for n in chosen])
+    return st.one_of([_named(n, _BY_NAME[n][0]()) for n in chosen])
 
 
 def _named(
@@ -651,6 +646,25 @@ def _dirac_case(
     out = shape[-1] if _CANONICAL[layout] == "in_out" else shape[0]
     groups = draw(st.integers(1, 4)) if out == 0 else draw(st.sampled_from(_divisors(out)))
     return shape, {"groups": groups, "layout": layout}
+
+
+@st.composite
+def _kernel_case(
+    draw: st.DrawFn, min_side: int, max_side: int, max_size: int, cubic: bool
+) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """A 3-5-d kernel with in <= out (equal spatial sizes if ``cubic``) and a layout."""
+    dims = draw(st.integers(1, 3).filter(lambda d: max(min_side, 1) ** (d + 2) <= max_size))
+    cap = max(min_side, min(max_side, int(max_size ** (1 / (dims + 2)))))
+    side = st.integers(min_side, cap)
+    kernel = (draw(side),) * dims if cubic else tuple(draw(side) for _ in range(dims))
+    n_in = draw(side)
+    n_out = draw(st.integers(max(n_in, min_side), max(n_in, cap)))
+    if math.prod((*kernel, n_in, n_out)) > max_size:  # n_out > cap only when n_in == cap
+        n_out = n_in
+    layout = draw(layouts())
+    if _CANONICAL[layout] == "out_in":
+        return (n_out, n_in, *kernel), {"layout": layout}
+    return (*kernel, n_in, n_out), {"layout": layout}
 
 
 def initializer_cases(
@@ -683,7 +697,10 @@ def initializer_cases(
           ``transposed``);
         * ``orthogonal``: 2 to 4 dimensions; ``eye`` and ``sparse``: 2 dimensions;
         * ``dirac``: 3 to 5 dimensions with an explicit ``layout`` and ``groups`` dividing the
-          out-channel size (``shape[-1]`` for in_out, ``shape[0]`` for out_in).
+          out-channel size (``shape[-1]`` for in_out, ``shape[0]`` for out_in);
+        * ``delta_orthogonal``, ``conv_orthogonal``: 3 to 5 dimensions with an explicit
+          ``layout`` and in-channels <= out-channels (equal kernel sizes for
+          ``conv_orthogonal``).
 
     Raises
     ------
@@ -724,7 +741,8 @@ def initializer_cases(
         raise ValueError(
             f"{func}: max_side={max_side!r} is not accepted; use an int >= min_side={lo}."
         )
-    need = 3 if "dirac" in chosen else 2 if set(chosen) - _ANY_SHAPE_NAMES else 0
+    kinds = {_BY_NAME[n][1] for n in chosen}
+    need = 3 if kinds & {_CONV, _KERNEL, _CUBIC} else 2 if kinds - {_ANY} else 0
     if max(lo, 1) ** need > size:
         raise ValueError(
             f"{func}: max_size={max_size!r} is not accepted; use an int >= "
@@ -735,21 +753,19 @@ def initializer_cases(
         return shape, {}
 
     def case(name: str) -> SearchStrategy[tuple[str, tuple[int, ...], dict[str, Any]]]:
-        params = _CONFIGS[name]()
+        configs, kind = _BY_NAME[name]
+        params = configs()
         shaped: SearchStrategy[tuple[tuple[int, ...], dict[str, Any]]]
-        if name in _FAN_NAMES:
+        if kind == _FANS:
             shaped = shapes_and_fan_arguments(
                 min_dims=2, max_dims=5, min_side=lo, max_side=hi, max_size=size
             )
-        elif name == "dirac":
+        elif kind == _CONV:
             shaped = _dirac_case(lo, hi, size)
+        elif kind in (_KERNEL, _CUBIC):
+            shaped = _kernel_case(lo, hi, size, kind == _CUBIC)
         else:
-            if name in _ANY_SHAPE_NAMES:
-                dims = (0, 4)
-            elif name == "orthogonal":
-                dims = (2, 4)
-            else:  # eye, sparse
-                dims = (2, 2)
+            dims = {_ANY: (0, 4), _MATRIX: (2, 4), _TWO_D: (2, 2)}[kind]
             shaped = shapes(
                 min_dims=dims[0], max_dims=dims[1], min_side=lo, max_side=hi, max_size=size
             ).map(no_kwargs)
