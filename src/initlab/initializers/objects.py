@@ -45,6 +45,12 @@ class Initializer:
     function : callable
         The function form of the initializer (a class attribute), e.g.
         ``initlab.HeNormal.function is initlab.kaiming_normal``.
+    elementwise : bool
+        Whether every value is a function of the seed and its own index only, so that a
+        ``region=`` (e.g. one shard of a sharded parameter) can be drawn alone (a class
+        attribute, from the declaration): ``False`` for :class:`Orthogonal`,
+        :class:`Sparse`, :class:`DeltaOrthogonal` and :class:`ConvOrthogonal`, whose values
+        depend on the whole tensor.
 
     Notes
     -----
@@ -68,6 +74,8 @@ class Initializer:
 
     #: The function form (see :func:`initializer_class`).
     function: ClassVar[Callable[..., Array]]
+    #: Whether a ``region=`` can be drawn alone (from the declaration).
+    elementwise: ClassVar[bool] = True
     _declaration: ClassVar[Declaration]
     _defaults: ClassVar[dict[str, Any]] = {}
 
@@ -212,6 +220,7 @@ def _make_class(decl: Declaration) -> type[Initializer]:
         "__signature__": inspect.Signature(
             [p.replace(annotation=_REQUIRED) for p in params]),
         "_declaration": decl, "function": staticmethod(decl.function),
+        "elementwise": decl.elementwise,
         "_defaults": {p.name: p.default for p in params},
     })
     return cls
