@@ -21,7 +21,7 @@ if _missing("dask"):
 if _missing("matplotlib"):
     collect_ignore += ["src/initlab/plotting.py"]
 if _missing("torch"):
-    collect_ignore += ["src/initlab/torch", "docs/torch.md", "docs/torch-probe.md"]
+    collect_ignore += ["src/initlab/torch", "docs/torch.md"]
 if _missing("jax"):
     collect_ignore += ["src/initlab/jax.py", "docs/jax.md"]
 elif _missing("flax"):
