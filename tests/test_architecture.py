@@ -46,6 +46,7 @@ NAME_EXEMPT = {
     ("initlab.activations", "identity"): "the activation alias identity -> linear",
     ("initlab.engine.mlp", "normal"): "the grad kinds ('normal', 'sum', 'mse') it accepts",
     ("initlab.cli", "normal"): "--grad normal: standard-normal upstream gradient",
+    ("initlab.torch.probe", "normal"): "grad='normal': a standard-normal upstream gradient",
     ("initlab.testing._stats", "normal"): "kurtosis='normal' names a distribution",
     ("initlab.testing._stats", "uniform"): "kurtosis='uniform' names a distribution",
     ("initlab.testing._stats", "truncated_normal"): "kurtosis='truncated_normal' names a "

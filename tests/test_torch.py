@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import inspect
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -609,7 +610,7 @@ def test_core_fans_torch_reproduces_pytorch_scale(make):
     w = make().weight
     fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(w)
     for mode, fan in (("fan_in", fan_in), ("fan_out", fan_out)):
-        init = initlab.KaimingUniform(a=math.sqrt(5), mode=mode, fans="torch")
+        init = initlab.KaimingUniform(a=math.sqrt(5), mode=mode, layout="torch", fans="torch")
         assert initlab.expected_moments(init, tuple(w.shape))[1] == pytest.approx(
             2.0 / (1 + 5) / fan, rel=1e-12)
 
@@ -647,13 +648,31 @@ def test_custom_parameter_gets_rules_in_pytorch_layout_and_is_otherwise_untouche
     assert plan.untouched == ["scale"] and (m.scale == 3).all()
 
 
-@pytest.mark.parametrize("name", it.__all__)
+@pytest.mark.parametrize("name", [n for n in it.__all__ if inspect.isfunction(getattr(it, n))])
 def test_public_functions_documented(name):
     import re
 
     doc = inspect.getdoc(getattr(it, name)) or ""
     for section in ("Parameters", "Returns", "Raises", "References", "Examples"):
         assert re.search(rf"^{section}\n-+$", doc, re.M), f"{name}: no {section} section"
+
+
+@pytest.mark.parametrize("name", [n for n in it.__all__ if inspect.isclass(getattr(it, n))])
+def test_public_classes_documented(name):
+    import re
+
+    doc = inspect.getdoc(getattr(it, name)) or ""
+    for section in ("References", "Examples"):
+        assert re.search(rf"^{section}\n-+$", doc, re.M), f"{name}: no {section} section"
+
+
+@pytest.mark.parametrize("name", [n for n in it.__all__ if n.isupper()])
+def test_public_constants_are_column_names_described_in_the_docs(name):
+    value = getattr(it, name)
+    assert isinstance(value, dict) and all(isinstance(c, str) and isinstance(d, str) and d
+                                           for c, d in value.items())
+    text = (Path(__file__).resolve().parent.parent / "docs" / "torch.md").read_text()
+    assert name in text
 
 
 @pytest.mark.parametrize("init", [initlab.Orthogonal(gain=2.0),

@@ -126,12 +126,31 @@ def _spawn(world: int, meshes: list) -> None:
                        start_method="fork")
 
 
+MESHES = {
+    2: [((2,), ["S0", "S1", "R"])],
+    4: [((4,), ["S0", "S1"]), ((2, 2), ["S0/S1", "S1/S0", "S0/S0", "R/S0", "S1/R"])],
+}
+
+
+def _run_in_fresh_process(world: int) -> None:
+    """Fork the ranks from a fresh interpreter: the test process may have imported libraries
+    that start threads (JAX warns that forking it may deadlock)."""
+    import subprocess
+
+    done = subprocess.run([sys.executable, __file__, str(world)], capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+
+
 @pytest.mark.skipif(sys.platform == "win32", reason="gloo on localhost is tested on Linux")
 def test_two_ranks_bit_identical():
-    _spawn(2, [((2,), ["S0", "S1", "R"])])
+    _run_in_fresh_process(2)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gloo on localhost is tested on Linux")
 def test_four_ranks_as_4_and_2x2_bit_identical():
-    _spawn(4, [((4,), ["S0", "S1"]),
-               ((2, 2), ["S0/S1", "S1/S0", "S0/S0", "R/S0", "S1/R"])])
+    _run_in_fresh_process(4)
+
+
+if __name__ == "__main__":
+    _spawn(int(sys.argv[1]), MESHES[int(sys.argv[1])])

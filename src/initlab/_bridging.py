@@ -7,6 +7,7 @@ Only initlab's public API is used (``initlab.get``, ``get_config``/``from_config
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -21,6 +22,13 @@ from .initializers import Initializer, VarianceScaling, expected_moments, get
 FAN_DEFAULTS: dict[str, Any] = {"layout": "in_out", "in_axis": None, "out_axis": None,
                                 "batch_axis": [], "groups": 1, "transposed": False}
 _MODE_BY_FAN = {4.0: "fan_in", 1.0: "fan_out", 2.5: "fan_avg", 2.0: "fan_geo_avg"}
+
+
+def full_config(init: Initializer) -> dict[str, Any]:
+    """Every configuration argument of ``init``, defaults included (``get_config()`` leaves
+    out arguments added later, such as ``batch_axis`` and ``fans``, while at their default)."""
+    defaults = {p.name: p.default for p in inspect.signature(type(init)).parameters.values()}
+    return {**defaults, **init.get_config()}
 
 
 def resolve(func: str, name: str, spec: object, config: Mapping[str, Any]) -> Initializer:
@@ -39,7 +47,7 @@ def resolve(func: str, name: str, spec: object, config: Mapping[str, Any]) -> In
              "Initializer (a plain callable cannot draw a shard or be serialized)", TypeError)
     if not config:
         return init
-    cfg = init.get_config()
+    cfg = full_config(init)
     extra = dict(config)
     distribution = extra.pop("distribution", None) if "distribution" not in cfg else None
     unknown = [k for k in extra if k not in cfg]
@@ -64,7 +72,7 @@ def _as_variance_scaling(func: str, init: Initializer, distribution: object) -> 
     ``in_out`` axes, shape ``(1, 1)`` has every fan 1 (second moment = scale) and ``(4, 1)``
     has fan_in 4, fan_out 1, fan_avg 2.5, fan_geo_avg 2.
     """
-    cfg = init.get_config()
+    cfg = full_config(init)
     if not all(k in cfg for k in FAN_DEFAULTS):
         fail(func, "distribution", distribution, f"only fan-based initializers take it; "
              f"{type(init).__name__} does not", TypeError, why="is not a parameter")
@@ -79,7 +87,7 @@ def _as_variance_scaling(func: str, init: Initializer, distribution: object) -> 
 def with_fans(init: Initializer, fans: Mapping[str, Any]) -> Initializer:
     """``init`` with the fan arguments ``fans`` set where ``init`` takes them and still has
     its defaults (explicit axes given by the user win)."""
-    cfg = init.get_config()
+    cfg = full_config(init)
     if cfg.get("fans", "exact") != "exact":  # a framework's own fan formula: no axes to set
         return init
     if "in_axis" in cfg and (cfg["in_axis"] is not None or cfg["out_axis"] is not None
@@ -108,9 +116,9 @@ def validate(init: Initializer, shape: tuple[int, ...]) -> None:
         init(shape, dtype=np.float32, rng=0, region=region)
     else:
         init(tuple(min(d, 1) for d in shape), dtype=np.float32, rng=0)
-    cfg = init.get_config()
+    cfg = full_config(init)
     if all(k in cfg for k in FAN_DEFAULTS) and 0 not in shape:
-        compute_fans(shape, **{k: cfg[k] for k in FAN_DEFAULTS})  # in case the draw did not
+        compute_fans(shape, **_fan_arguments(cfg))  # in case the draw did not
 
 
 def draw(init: Initializer, shape: tuple[int, ...], dtype: np.dtype[Any], seed: int,
@@ -137,13 +145,19 @@ def expected_std(init: Initializer, shape: tuple[int, ...]) -> float | None:
     return math.sqrt(max(second - mean * mean, 0.0))
 
 
+def _fan_arguments(cfg: Mapping[str, Any]) -> dict[str, Any]:
+    """The arguments of ``compute_fans`` in a full configuration."""
+    keys = [*FAN_DEFAULTS, "fans"]
+    return {k: cfg[k] for k in keys if k in cfg}
+
+
 def fans_of(init: Initializer, shape: tuple[int, ...]) -> tuple[float | None, float | None]:
     """``(fan_in, fan_out)`` under ``init``'s fan arguments, or ``(None, None)``."""
-    cfg = init.get_config()
+    cfg = full_config(init)
     if "in_axis" not in cfg:
         return None, None
     try:
-        fans = compute_fans(shape, **{k: cfg[k] for k in FAN_DEFAULTS})
+        fans = compute_fans(shape, **_fan_arguments(cfg))
     except (TypeError, ValueError):
         return None, None
     return float(fans.fan_in), float(fans.fan_out)

@@ -17,7 +17,15 @@ from typing import Any
 import keras  # type: ignore[import-untyped]
 import numpy as np
 
-from ._bridging import draw, expected_std, fans_of, resolve, validate, with_fans
+from ._bridging import (
+    draw,
+    expected_std,
+    fans_of,
+    full_config,
+    resolve,
+    validate,
+    with_fans,
+)
 from ._validate import check_shape, fail, is_int
 from .initializers import Initializer as _CoreInitializer
 from .initializers import Ones, Uniform, Zeros, serialize
@@ -358,7 +366,7 @@ def init_(model: Any, init: object, *, rules: object = None, rng: object = None)
             continue
         draw_shape = shape
         if slot.blocks > 1:
-            if "batch_axis" in slot.init.get_config() and len(shape) == 2:
+            if "batch_axis" in full_config(slot.init) and len(shape) == 2:
                 draw_shape = (shape[0], slot.blocks, shape[1] // slot.blocks)
             else:
                 slot.blocks, slot.fans = 1, {}
