@@ -98,3 +98,22 @@ def test_readme_demo_output_is_what_the_demo_prints():
     for line in lines.strip().splitlines():
         key, verdict = line.split(maxsplit=1)
         assert _close(verdict, verdicts[key]), (verdict, verdicts[key])
+
+
+def test_training_code_block_runs(capsys):
+    import pytest
+
+    pytest.importorskip("torch")
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("## In training code"):]
+    block = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    assert "0.weight" in capsys.readouterr().out
+    # the comment's claim: seed_for reproduces the weight that init_ wrote
+    import numpy as np
+
+    it = namespace["it"]
+    model = namespace["model"]
+    it.init_(model, "kaiming_normal", rng=0)
+    assert np.array_equal(model[0].weight.detach().numpy(), namespace["w"])
