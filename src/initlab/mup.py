@@ -376,33 +376,46 @@ def _to_torch(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
 # the rules of mup
 
 
-def _family(init: object) -> tuple[str, str | None, str]:
-    """(rule, mode, distribution) of a supported initializer, as ``mup.init`` treats it."""
-    vs = (_init.VarianceScaling, _init.KaimingNormal, _init.KaimingUniform,
-          _init.LecunNormal, _init.LecunUniform, _init.XavierNormal, _init.XavierUniform)
+#: The three rules of ``mup.init``: a constant std, a fan-in/fan-out std, Xavier's.
+_CONST, _FAN, _XAVIER = "const_std", "fan", "xavier"
+
+
+def _vs_draws(init: Any) -> type:
+    """The constant-std class drawing like a ``VarianceScaling``'s distribution.
+
+    The class is found by comparing the configuration with reference objects (their
+    ``distribution=`` values), so no distribution spelling is written here."""
+    dist = init.get_config()["distribution"]
+    for cls, ref in ((_init.Normal, _init.VarianceScaling(distribution="normal")),
+                     (_init.Uniform, _init.VarianceScaling(distribution="uniform"))):
+        if dist == ref.get_config()["distribution"]:
+            return cls
+    return _init.TruncatedNormal
+
+
+def _family(init: object) -> tuple[str, str | None, type]:
+    """(rule, mode, class of its distribution) of a supported initializer, as ``mup.init``
+    treats it; the distribution is one of ``Normal``, ``Uniform``, ``TruncatedNormal``,
+    ``Zeros``."""
     if isinstance(init, (_init.Normal, _init.Uniform, _init.TruncatedNormal, _init.Zeros)):
-        dist = {_init.Normal: "normal", _init.Uniform: "uniform",
-                _init.TruncatedNormal: "truncated_normal", _init.Zeros: "zeros"}[type(init)]
-        return "constant", None, dist
-    if isinstance(init, vs):
-        cfg = init.get_config()
-        if isinstance(init, (_init.XavierNormal, _init.XavierUniform)):
-            mode = "fan_avg"
-        elif isinstance(init, (_init.LecunNormal, _init.LecunUniform)):
-            mode = "fan_in"
-        else:
-            mode = cfg["mode"]
-        if isinstance(init, _init.VarianceScaling):
-            dist = cfg["distribution"]
-        else:
-            dist = {_init.KaimingNormal: "normal", _init.XavierNormal: "normal",
-                    _init.LecunNormal: "truncated_normal"}.get(type(init), "uniform")
-        if mode == "fan_geo_avg":
-            fail("parametrize", "init", init, "use a fan_in, fan_out or fan_avg initializer "
-                 "(mup has no rule for fan_geo_avg)")
-        if dist == "untruncated_normal":
-            dist = "normal"
-        return ("xavier" if mode == "fan_avg" else "kaiming"), mode, dist
+        return _CONST, None, type(init)
+    named: tuple[tuple[type, str, type], ...] = (
+        (_init.XavierNormal, "fan_avg", _init.Normal),
+        (_init.XavierUniform, "fan_avg", _init.Uniform),
+        (_init.LecunNormal, "fan_in", _init.TruncatedNormal),
+        (_init.LecunUniform, "fan_in", _init.Uniform),
+        (_init.KaimingNormal, "", _init.Normal),
+        (_init.KaimingUniform, "", _init.Uniform),
+        (_init.VarianceScaling, "", object))
+    for cls, fixed_mode, dist in named:
+        if isinstance(init, cls):
+            mode = fixed_mode or init.get_config()["mode"]
+            if mode == "fan_geo_avg":
+                fail("parametrize", "init", init, "use a fan_in, fan_out or fan_avg "
+                     "initializer (mup has no rule for fan_geo_avg)")
+            if dist is object:
+                dist = _vs_draws(init)
+            return (_XAVIER if mode == "fan_avg" else _FAN), mode, dist
     fail("parametrize", "init", init, "use Normal, Uniform, TruncatedNormal, Zeros or a "
          "variance-scaling initializer (KaimingNormal, XavierUniform, LecunNormal, "
          "VarianceScaling, ...): mup.init has rules for these only", TypeError)
@@ -420,8 +433,9 @@ def _sp_std(init: Any, shape: tuple[int, ...]) -> float:
     return math.sqrt(max(second - mean * mean, 0.0))
 
 
-def _draw_with(init: Any, dist: str, std: float, factor: float) -> Any:
-    """An initializer with the distribution of ``init`` and the given std."""
+def _draw_with(init: Any, dist: type, std: float, factor: float) -> Any:
+    """An initializer of class ``dist`` with the given std (a constant-std ``init`` scaled by
+    ``factor``, keeping its mean and bounds)."""
     if isinstance(init, (_init.Normal, _init.Uniform, _init.TruncatedNormal, _init.Zeros)):
         cfg = init.get_config()
         if isinstance(init, _init.Normal):
@@ -432,9 +446,9 @@ def _draw_with(init: Any, dist: str, std: float, factor: float) -> Any:
             return _init.TruncatedNormal(mean=cfg["mean"] * factor, std=cfg["std"] * factor,
                                          lower=cfg["lower"], upper=cfg["upper"])
         return _init.Zeros()
-    if dist == "normal":
+    if dist is _init.Normal:
         return _init.Normal(std=std)
-    if dist == "uniform":
+    if dist is _init.Uniform:
         a = math.sqrt(3.0) * std
         return _init.Uniform(low=-a, high=a)
     return _init.TruncatedNormal(std=std / _init.TRUNCATED_NORMAL_STD)
@@ -562,7 +576,7 @@ def parametrize(target: object, base: object, *, delta: object = None,
                  "known scale)", TypeError)
         init_config = _init.serialize(base_init)
     rule, mode, dist = _family(base_init)
-    if rule == "constant" and kind_p == "mup":
+    if rule == _CONST and kind_p == "mup":
         cfg = base_init.get_config()
         zero_mean = cfg.get("mean", 0.0) == 0.0 and cfg.get("low", 0.0) == -cfg.get("high",
                                                                                     0.0)
@@ -621,7 +635,7 @@ def _perm_flags(flags: tuple[bool, ...], layout: str) -> tuple[bool, ...]:
 
 
 def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...], lay: str,
-         kind_p: str, rule: str, mode: str | None, dist: str, base_init: Any,
+         kind_p: str, rule: str, mode: str | None, dist: type, base_init: Any,
          zero_mean: bool, readout: str | None) -> MuParam:
     func = "parametrize"
     ninf = sum(inf)
@@ -667,7 +681,7 @@ def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...
             std = 1 / math.sqrt(fi) * min(1.0, math.sqrt(fo / fi))
             init_out = _init.serialize(_init.Normal(std=std))
         else:
-            if ninf == 2 and len(main) == 2 and main != [0, 1] and rule != "constant":
+            if ninf == 2 and len(main) == 2 and main != [0, 1] and rule != _CONST:
                 fail(func, "target", f"<{path}: {t}>", "put the two width dimensions on the "
                      "fan-in and fan-out axes (mup's fan rules need them there)",
                      why="has width dimensions elsewhere")
@@ -676,9 +690,9 @@ def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...
                      "width dimensions (mup requires mean 0 there)")
             sp = _sp_std(base_init, tt)
             factor = 1.0
-            if rule == "constant":
+            if rule == _CONST:
                 factor = wm ** -0.5 if ninf == 2 else 1.0
-            elif rule == "kaiming":
+            elif rule == _FAN:
                 fin, fout = mults[1], mults[0]
                 if ninf == 1:
                     if mode == "fan_in" and it[1]:
