@@ -295,16 +295,24 @@ class Adam(_Optimizer):
             state["t"] += 1
             t, m, v = state["t"], state["m"], state["v"]
             # m.lerp_(g, 1 - beta1), torch's two branches
+            tmp = g - m
             if w1 < 0.5:
-                m += (g - m) * w1
+                tmp *= w1
+                m += tmp
             else:
-                np.subtract(g, (g - m) * (1.0 - w1), out=m)
+                tmp *= 1.0 - w1
+                np.subtract(g, tmp, out=m)
             # v.mul_(beta2).addcmul_(g, g, value=1 - beta2)
             v *= b2
-            v += (g * (1.0 - b2)) * g
+            np.multiply(g, 1.0 - b2, out=tmp)
+            tmp *= g
+            v += tmp
             step_size = self.lr_of(name) / (1.0 - b1 ** t)
             bc2_sqrt = (1.0 - b2 ** t) ** 0.5
-            denom = np.sqrt(v) / bc2_sqrt
+            # denom = v.sqrt() / bc2_sqrt + eps; p.addcdiv_(m, denom, value=-step_size)
+            denom = np.sqrt(v)
+            denom /= bc2_sqrt
             denom += self._eps
-            # p.addcdiv_(m, denom, value=-step_size)
-            p += (m * -step_size) / denom
+            np.multiply(m, -step_size, out=tmp)
+            tmp /= denom
+            p += tmp
