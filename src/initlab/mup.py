@@ -409,7 +409,7 @@ def _family(init: object) -> tuple[str, str | None, type]:
         (_init.VarianceScaling, "", object))
     for cls, fixed_mode, dist in named:
         if isinstance(init, cls):
-            mode = fixed_mode or init.get_config()["mode"]
+            mode = fixed_mode or init.get_config()["mode"]  # type: ignore[attr-defined]
             if mode == "fan_geo_avg":
                 fail("parametrize", "init", init, "use a fan_in, fan_out or fan_avg "
                      "initializer (mup has no rule for fan_geo_avg)")
@@ -1062,5 +1062,6 @@ def coord_check(widths: Sequence[int], *, parametrization: str = "mup", steps: i
               "activation": act.spec if isinstance(act.spec, str) else act.name,
               "init": plans[0].base_init, "base_width": base if kind == "mup" else None,
               "input_dim": d_in, "output_dim": d_out, "batch": n_batch, "bias": use_bias,
-              "readout_zero_init": zero_readout, "seeds": n_seeds, "dtype": dt.name, "measure": "mean |pre-activation|"}
+              "readout_zero_init": zero_readout, "seeds": n_seeds, "dtype": dt.name,
+              "measure": "mean |pre-activation|"}
     return CoordCheck(ws, sizes / n_seeds, losses / n_seeds, config)
