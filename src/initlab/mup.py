@@ -868,23 +868,27 @@ class CoordCheck:
         ImportError
             Without matplotlib.
         """
+        from . import _format
         from .plotting import require
 
         require()
         import matplotlib.pyplot as plt
+        import numpy as np
 
         panels = list(range(self.steps + 1)) if step is None else [
             self._step("CoordCheck.plot", step)]
         if fig is None:
-            fig = plt.figure(figsize=(3.2 * len(panels) + 0.6, 3.4))
+            fig = plt.figure(figsize=(3.2 * len(panels) + 0.6, 3.4), layout="constrained")
         axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
         c = self.config
         for ax, t in zip(axes, panels, strict=True):
             slopes = self.slopes_at(t)
             for i, layer in enumerate(self.layers):
                 name = "readout" if layer == self.layers[-1] else f"layer {layer}"
-                ax.plot(self.widths, self.sizes[t, i], "o-", markersize=3.5, linewidth=1.2,
-                        label=f"{name} ({slopes[layer]:+.2f})")
+                y = np.where(self.sizes[t, i] > 0, self.sizes[t, i], np.nan)  # log axis
+                ax.plot(self.widths, y, "o-", markersize=3.5, linewidth=1.2,
+                        label=f"{name} ({_format.number(slopes[layer], 2)})"
+                        if math.isnan(slopes[layer]) else f"{name} ({slopes[layer]:+.2f})")
             ax.set_xscale("log", base=2)
             ax.set_yscale("log")
             ax.set_xlabel("width")
@@ -894,7 +898,6 @@ class CoordCheck:
         axes[0].set_ylabel("mean |pre-activation|")
         fig.suptitle(f"{c['parametrization']}: {c['optimizer']} lr={c['lr']:g}, "
                      f"{c['activation']} MLP depth {c['depth']}", fontsize=10)
-        fig.tight_layout()
         return fig
 
 
