@@ -178,3 +178,22 @@ def test_bad_step_argument() -> None:
         check.table(2)
     with pytest.raises(TypeError, match="step"):
         check.slopes_at(1.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_example_script_runs_headless(tmp_path: object) -> None:
+    """examples/coord_check.py (the figure of docs/recipes.md) runs and prints both tables."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, MPLBACKEND="Agg")
+    env["PYTHONPATH"] = str(root / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    out = subprocess.run([sys.executable, "-W", "error", str(root / "examples/coord_check.py"),
+                          "--out", str(tmp_path)], capture_output=True, text=True, env=env,
+                         timeout=600, check=False)
+    assert out.returncode == 0, out.stderr
+    assert "coordinate check: sp" in out.stdout and "coordinate check: mup" in out.stdout
+    assert (Path(str(tmp_path)) / "coord_check.png").stat().st_size > 10_000

@@ -26,6 +26,10 @@ kind              infinite dims       init std (``mup.init``)    lr multiplier: 
 
 with :math:`m` the width multiplier (target / base size of the dimension; for a matrix the
 fan-in's), and the readout's input multiplied by ``output_mult / m`` (``MuReadout``).
+
+:func:`coord_check` runs μP's coordinate check on the lab's :class:`~initlab.MLP`: a few Adam
+or SGD steps at several widths, and the per-layer coordinate sizes against width
+(:class:`CoordCheck`).
 """
 
 from __future__ import annotations
