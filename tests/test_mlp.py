@@ -568,3 +568,234 @@ def test_bins_argument() -> None:
     assert rep16.counts.shape[1] <= 16
     default = net.probe(x, rng=0)
     assert default.edges[0] == 0.0 and default.edges[-1] == 4.0 and default.counts.shape[1] == 128
+
+
+# --------------------------------------------------------------------------------------------
+# training: MLP.step, the readout multiplier, initlab.engine.optim (issue 13)
+
+from initlab.engine.optim import SGD, Adam  # noqa: E402
+
+
+def _train_net(act: str, bias: bool, mult: float, dtype: Any = np.float64) -> MLP:
+    return MLP([5, 7, 6, 3], activation=[act, act, "linear"], init="xavier_normal", bias=bias,
+               bias_init=BIAS_INIT, readout_multiplier=mult, dtype=dtype, rng=3)
+
+
+@pytest.mark.parametrize("mult", [1.0, 0.3], ids=["mult1", "mult0.3"])
+@pytest.mark.parametrize("bias", [False, True], ids=["nobias", "bias"])
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "gelu"])
+def test_training_step_matches_finite_differences(act: str, bias: bool, mult: float) -> None:
+    """An SGD step moves every weight and bias by -lr * multiplier * (central finite
+    difference of the MSE loss), float64, with the readout multiplier."""
+    net = _train_net(act, bias, mult)
+    gen = np.random.default_rng(4)
+    x = gen.standard_normal((6, 5))
+    y = gen.standard_normal((6, 3))
+    names = [name for name, _ in net.named_parameters()]
+    lr_mult = {name: 0.5 + i for i, name in enumerate(names)}
+    before = {name: p.copy() for name, p in net.named_parameters()}
+    fd = {name: fd_grad(lambda: net.loss(x, y), p) for name, p in net.named_parameters()}
+    loss0 = net.loss(x, y)
+    lr = 1e-3
+    got = net.step(x, y, SGD(lr, lr_mult=lr_mult))
+    assert got == pytest.approx(loss0, rel=1e-14)
+    for name, p in net.named_parameters():
+        step = (p - before[name]) / (-lr * lr_mult[name])
+        assert_grad(fd[name], step, name)
+    # the loss is PyTorch's MSELoss (mean over batch and outputs)
+    net2 = _train_net(act, bias, mult)
+    out = net2.forward(x)
+    assert net2.loss(x, y) == pytest.approx(float(np.mean((out - y) ** 2)), rel=1e-14)
+
+
+def test_readout_multiplier_scales_the_last_layer_input() -> None:
+    """z^L = (alpha h) W + b, MuReadout's place for the multiplier; backward consistent."""
+    a = _train_net("tanh", True, 1.0)
+    b = _train_net("tanh", True, 0.25)
+    x = np.random.default_rng(0).standard_normal((4, 5))
+    out_a, out_b = a.forward(x), b.forward(x)
+    assert a.biases is not None and b.biases is not None
+    np.testing.assert_allclose(out_b - b.biases[-1], 0.25 * (out_a - a.biases[-1]),
+                               rtol=1e-13)
+    g = np.ones_like(out_a)
+    ga, gb = a.backward(g), b.backward(g)
+    np.testing.assert_allclose(gb.dW[-1], 0.25 * ga.dW[-1], rtol=1e-13)
+    np.testing.assert_allclose(gb.dh[-2], 0.25 * ga.dh[-2], rtol=1e-13)
+    np.testing.assert_allclose(gb.db[-1], ga.db[-1], rtol=1e-13)  # type: ignore[index]
+    assert "readout_multiplier=0.25" in repr(b) and b.readout_multiplier == 0.25
+    with pytest.raises(ValueError, match=r"MLP\.probe: readout_multiplier=0\.25"):
+        b.probe(x)
+    with pytest.raises(ValueError, match=r"MLP\.trials: readout_multiplier"):
+        b.trials(x, 2)
+
+
+def test_coordinates_match_numpy() -> None:
+    net = MLP([5, 7, 3], activation=["relu", "linear"], bias=True, bias_init=BIAS_INIT,
+              readout_multiplier=0.5, dtype=np.float64, rng=1)
+    x = np.random.default_rng(2).standard_normal((9, 5))
+    assert net.biases is not None
+    z1 = x @ net.weights[0] + net.biases[0]
+    z2 = 0.5 * (np.maximum(z1, 0) @ net.weights[1]) + net.biases[1]
+    np.testing.assert_allclose(net.coordinates(x), [np.abs(z1).mean(), np.abs(z2).mean()],
+                               rtol=1e-13)
+    np.testing.assert_allclose(net.coordinates(x, of="act"),
+                               [np.maximum(z1, 0).mean(), np.abs(z2).mean()], rtol=1e-13)
+
+
+def test_named_parameters_are_the_networks_arrays() -> None:
+    net = MLP([3, 4, 2], bias=True, rng=0)
+    named = dict(net.named_parameters())
+    assert list(named) == ["layer1.weight", "layer1.bias", "layer2.weight", "layer2.bias"]
+    assert named["layer2.weight"] is net.weights[1]
+    assert net.biases is not None and named["layer1.bias"] is net.biases[0]
+    assert [n for n, _ in MLP([3, 4, 2], rng=0).named_parameters()] == [
+        "layer1.weight", "layer2.weight"]
+
+
+def test_step_trains_and_needs_a_new_forward_for_backward() -> None:
+    net = MLP([4, 16, 1], activation=["tanh", "linear"], bias=True, rng=0)
+    x = np.random.default_rng(1).standard_normal((32, 4)).astype(np.float32)
+    y = np.sin(x[:, :1])
+    opt = Adam(1e-2)
+    losses = [net.step(x, y, opt) for _ in range(100)]
+    assert losses[-1] < 0.1 * losses[0] and opt.steps == 100
+    assert net.weights[0].dtype == np.float32
+    with pytest.raises(RuntimeError, match="forward"):
+        net.backward(np.ones((32, 1)))
+
+
+def _torch_reference(net: MLP, x: np.ndarray, y: np.ndarray, lr: float,
+                     lr_mult: dict[str, float], steps: int, torch: Any) -> list[np.ndarray]:
+    """The same network and steps in PyTorch: torch.optim.Adam, one group per parameter."""
+    params = [torch.tensor(p.copy(), requires_grad=True) for _, p in net.named_parameters()]
+    names = [n for n, _ in net.named_parameters()]
+    groups = [{"params": [p], "lr": lr * lr_mult.get(n, 1.0)}
+              for n, p in zip(names, params, strict=True)]
+    opt = torch.optim.Adam(groups, lr=lr, foreach=False)
+    xt, yt = torch.tensor(x), torch.tensor(y)
+    per = 2 if net.bias else 1
+    for _ in range(steps):
+        opt.zero_grad()
+        h = xt
+        for k in range(net.depth):
+            w = params[per * k]
+            if k == net.depth - 1:
+                h = h * net.readout_multiplier
+            h = h @ w
+            if net.bias:
+                h = h + params[per * k + 1]
+            if k < net.depth - 1:
+                h = torch.tanh(h)
+        loss = torch.nn.functional.mse_loss(h, yt)
+        loss.backward()
+        opt.step()
+    return [p.detach().numpy() for p in params]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_matches_torch_optim_adam(dtype: Any) -> None:
+    """Five Adam steps of the whole network (forward, MSE, backward, update) equal
+    torch.optim.Adam's on the same weights, per-parameter learning rates included."""
+    torch = pytest.importorskip("torch")
+    net = _train_net("tanh", True, 0.5, dtype)
+    gen = np.random.default_rng(7)
+    x = gen.standard_normal((8, 5)).astype(dtype)
+    y = gen.standard_normal((8, 3)).astype(dtype)
+    lr_mult = {"layer2.weight": 0.25, "layer3.bias": 2.0}
+    want = _torch_reference(net, x, y, 1e-2, lr_mult, 5, torch)
+    opt = Adam(1e-2, lr_mult=lr_mult)
+    for _ in range(5):
+        net.step(x, y, opt)
+    rtol = 1e-12 if dtype == np.float64 else 2e-5
+    for (name, p), w in zip(net.named_parameters(), want, strict=True):
+        np.testing.assert_allclose(p, w, rtol=rtol, atol=rtol, err_msg=name)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("kind", ["adam", "sgd", "sgd_momentum"])
+def test_optimizers_match_torch_on_the_same_gradients(kind: str, dtype: Any) -> None:
+    """The update alone, fed the same gradient sequence: equal to torch.optim up to the
+    rounding of fused operations."""
+    torch = pytest.importorskip("torch")
+    gen = np.random.default_rng(11)
+    p0 = gen.standard_normal((6, 5)).astype(dtype)
+    grads = [gen.standard_normal((6, 5)).astype(dtype) * 10.0 ** -k for k in range(6)]
+    ours = {"w": p0.copy()}
+    theirs = torch.tensor(p0.copy(), requires_grad=True)
+    if kind == "adam":
+        opt: SGD | Adam = Adam(3e-3, betas=(0.8, 0.99), eps=1e-7, lr_mult={"w": 0.5})
+        ref = torch.optim.Adam([theirs], lr=3e-3 * 0.5, betas=(0.8, 0.99), eps=1e-7,
+                               foreach=False)
+    else:
+        mom = 0.9 if kind == "sgd_momentum" else 0.0
+        opt = SGD(0.1, momentum=mom, lr_mult={"w": 0.5})
+        ref = torch.optim.SGD([theirs], lr=0.1 * 0.5, momentum=mom, foreach=False)
+    for g in grads:
+        opt.update(ours, {"w": g})
+        theirs.grad = torch.tensor(g)
+        ref.step()
+    got, want = ours["w"], theirs.detach().numpy()
+    # PyTorch's CPU kernels may fuse a multiply and an add (one rounding less per step):
+    # a few units in the last place of the largest entry
+    ulp = float(np.spacing(np.abs(want).max()))
+    assert np.max(np.abs(got - want)) <= 16 * ulp, np.max(np.abs(got - want)) / ulp
+
+
+def test_adam_first_step_is_lr_times_sign_and_bias_correction() -> None:
+    p = {"w": np.zeros(3)}
+    opt = Adam(0.1)
+    g = np.array([2.0, -3.0, 0.5])
+    opt.update(p, {"w": g})
+    np.testing.assert_allclose(p["w"], -0.1 * g / (np.abs(g) + 1e-8), rtol=1e-15)
+    opt.update(p, {"w": g})  # the same gradient again: bias correction keeps the step lr
+    np.testing.assert_allclose(p["w"], -0.2 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    assert opt.steps == 2
+    opt.reset()
+    assert opt.steps == 0
+
+
+TRAIN_BAD = [
+    (lambda net, x, y: net.step(x, y, "adam"), TypeError, "MLP.step: optimizer='adam'"),
+    (lambda net, x, y: net.step(x, y[:, :1], Adam()), ValueError, "MLP.step: target="),
+    (lambda net, x, y: net.step(x[:, :2], y, Adam()), ValueError, "MLP.step: x="),
+    (lambda net, x, y: net.step(x, y, Adam(lr_mult={"fc.weight": 2.0})), ValueError,
+     "Adam: lr_mult="),
+    (lambda net, x, y: net.loss(x, y.astype(str)), TypeError, "MLP.loss: target="),
+    (lambda net, x, y: net.coordinates(x, of="post"), ValueError, "MLP.coordinates: of="),
+    (lambda net, x, y: Adam(-1.0), ValueError, "Adam: lr=-1.0"),
+    (lambda net, x, y: Adam(betas=(0.9, 1.0)), ValueError, "Adam: betas[1]=1.0"),
+    (lambda net, x, y: Adam(betas=0.9), TypeError, "Adam: betas=0.9"),
+    (lambda net, x, y: Adam(eps=-1e-8), ValueError, "Adam: eps="),
+    (lambda net, x, y: SGD(0.1, momentum=1.5), ValueError, "SGD: momentum=1.5"),
+    (lambda net, x, y: SGD(0.1, lr_mult=[1.0]), TypeError, "SGD: lr_mult="),
+    (lambda net, x, y: SGD(0.1, lr_mult={"a": -1.0}), ValueError, "SGD: lr_mult['a']"),
+    (lambda net, x, y: MLP([2, 2], readout_multiplier="x"), TypeError,
+     "MLP: readout_multiplier='x'"),
+]
+
+
+@pytest.mark.parametrize(("call", "exc", "words"), TRAIN_BAD,
+                         ids=[w.split("=")[0] for _, _, w in TRAIN_BAD])
+def test_training_bad_arguments_leave_the_weights_unchanged(call: Any, exc: type[Exception],
+                                                            words: str) -> None:
+    net = _train_net("tanh", True, 0.5)
+    before = [p.copy() for _, p in net.named_parameters()]
+    x = np.ones((4, 5))
+    y = np.ones((4, 3))
+    with pytest.raises(exc) as info:
+        call(net, x, y)
+    assert words in str(info.value)
+    for (_, p), b in zip(net.named_parameters(), before, strict=True):
+        assert np.array_equal(p, b)
+
+
+def test_optimizer_refuses_other_parameters_after_the_first_step() -> None:
+    opt = Adam(0.1)
+    opt.update({"w": np.zeros(3)}, {"w": np.ones(3)})
+    p = {"w": np.zeros(4)}
+    with pytest.raises(ValueError, match=r"Adam\.update: params"):
+        opt.update(p, {"w": np.ones(4)})
+    assert (p["w"] == 0).all()
+    with pytest.raises(ValueError, match=r"Adam\.update: grads"):
+        opt.update({"w": np.zeros(3)}, {"v": np.ones(3)})
+    assert "Adam(lr=0.1" in repr(opt) and "momentum=0.9" in repr(SGD(1.0, momentum=0.9))

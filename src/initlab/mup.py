@@ -26,6 +26,10 @@ kind              infinite dims       init std (``mup.init``)    lr multiplier: 
 
 with :math:`m` the width multiplier (target / base size of the dimension; for a matrix the
 fan-in's), and the readout's input multiplied by ``output_mult / m`` (``MuReadout``).
+
+:func:`coord_check` runs μP's coordinate check on the lab's :class:`~initlab.MLP`: a few Adam
+or SGD steps at several widths, and the per-layer coordinate sizes against width
+(:class:`CoordCheck`).
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from . import initializers as _init
 from ._validate import check_choice, check_real, check_shape, fail
 from .fans import compute_fans
 
-__all__ = ["KINDS", "MuParam", "MuPlan", "parametrize"]
+__all__ = ["KINDS", "CoordCheck", "MuParam", "MuPlan", "coord_check", "parametrize"]
 
 #: The kinds of parameter μP distinguishes.
 KINDS: tuple[str, ...] = ("input", "hidden", "output", "vector", "scalar")
@@ -376,33 +380,46 @@ def _to_torch(shape: tuple[int, ...], layout: str) -> tuple[int, ...]:
 # the rules of mup
 
 
-def _family(init: object) -> tuple[str, str | None, str]:
-    """(rule, mode, distribution) of a supported initializer, as ``mup.init`` treats it."""
-    vs = (_init.VarianceScaling, _init.KaimingNormal, _init.KaimingUniform,
-          _init.LecunNormal, _init.LecunUniform, _init.XavierNormal, _init.XavierUniform)
+#: The three rules of ``mup.init``: a constant std, a fan-in/fan-out std, Xavier's.
+_CONST, _FAN, _XAVIER = "const_std", "fan", "xavier"
+
+
+def _vs_draws(init: Any) -> type:
+    """The constant-std class drawing like a ``VarianceScaling``'s distribution.
+
+    The class is found by comparing the configuration with reference objects (their
+    ``distribution=`` values), so no distribution spelling is written here."""
+    dist = init.get_config()["distribution"]
+    for cls, ref in ((_init.Normal, _init.VarianceScaling(distribution="normal")),
+                     (_init.Uniform, _init.VarianceScaling(distribution="uniform"))):
+        if dist == ref.get_config()["distribution"]:
+            return cls
+    return _init.TruncatedNormal
+
+
+def _family(init: object) -> tuple[str, str | None, type]:
+    """(rule, mode, class of its distribution) of a supported initializer, as ``mup.init``
+    treats it; the distribution is one of ``Normal``, ``Uniform``, ``TruncatedNormal``,
+    ``Zeros``."""
     if isinstance(init, (_init.Normal, _init.Uniform, _init.TruncatedNormal, _init.Zeros)):
-        dist = {_init.Normal: "normal", _init.Uniform: "uniform",
-                _init.TruncatedNormal: "truncated_normal", _init.Zeros: "zeros"}[type(init)]
-        return "constant", None, dist
-    if isinstance(init, vs):
-        cfg = init.get_config()
-        if isinstance(init, (_init.XavierNormal, _init.XavierUniform)):
-            mode = "fan_avg"
-        elif isinstance(init, (_init.LecunNormal, _init.LecunUniform)):
-            mode = "fan_in"
-        else:
-            mode = cfg["mode"]
-        if isinstance(init, _init.VarianceScaling):
-            dist = cfg["distribution"]
-        else:
-            dist = {_init.KaimingNormal: "normal", _init.XavierNormal: "normal",
-                    _init.LecunNormal: "truncated_normal"}.get(type(init), "uniform")
-        if mode == "fan_geo_avg":
-            fail("parametrize", "init", init, "use a fan_in, fan_out or fan_avg initializer "
-                 "(mup has no rule for fan_geo_avg)")
-        if dist == "untruncated_normal":
-            dist = "normal"
-        return ("xavier" if mode == "fan_avg" else "kaiming"), mode, dist
+        return _CONST, None, type(init)
+    named: tuple[tuple[type, str, type], ...] = (
+        (_init.XavierNormal, "fan_avg", _init.Normal),
+        (_init.XavierUniform, "fan_avg", _init.Uniform),
+        (_init.LecunNormal, "fan_in", _init.TruncatedNormal),
+        (_init.LecunUniform, "fan_in", _init.Uniform),
+        (_init.KaimingNormal, "", _init.Normal),
+        (_init.KaimingUniform, "", _init.Uniform),
+        (_init.VarianceScaling, "", object))
+    for cls, fixed_mode, dist in named:
+        if isinstance(init, cls):
+            mode = fixed_mode or init.get_config()["mode"]  # type: ignore[attr-defined]
+            if mode == "fan_geo_avg":
+                fail("parametrize", "init", init, "use a fan_in, fan_out or fan_avg "
+                     "initializer (mup has no rule for fan_geo_avg)")
+            if dist is object:
+                dist = _vs_draws(init)
+            return (_XAVIER if mode == "fan_avg" else _FAN), mode, dist
     fail("parametrize", "init", init, "use Normal, Uniform, TruncatedNormal, Zeros or a "
          "variance-scaling initializer (KaimingNormal, XavierUniform, LecunNormal, "
          "VarianceScaling, ...): mup.init has rules for these only", TypeError)
@@ -420,8 +437,9 @@ def _sp_std(init: Any, shape: tuple[int, ...]) -> float:
     return math.sqrt(max(second - mean * mean, 0.0))
 
 
-def _draw_with(init: Any, dist: str, std: float, factor: float) -> Any:
-    """An initializer with the distribution of ``init`` and the given std."""
+def _draw_with(init: Any, dist: type, std: float, factor: float) -> Any:
+    """An initializer of class ``dist`` with the given std (a constant-std ``init`` scaled by
+    ``factor``, keeping its mean and bounds)."""
     if isinstance(init, (_init.Normal, _init.Uniform, _init.TruncatedNormal, _init.Zeros)):
         cfg = init.get_config()
         if isinstance(init, _init.Normal):
@@ -432,9 +450,9 @@ def _draw_with(init: Any, dist: str, std: float, factor: float) -> Any:
             return _init.TruncatedNormal(mean=cfg["mean"] * factor, std=cfg["std"] * factor,
                                          lower=cfg["lower"], upper=cfg["upper"])
         return _init.Zeros()
-    if dist == "normal":
+    if dist is _init.Normal:
         return _init.Normal(std=std)
-    if dist == "uniform":
+    if dist is _init.Uniform:
         a = math.sqrt(3.0) * std
         return _init.Uniform(low=-a, high=a)
     return _init.TruncatedNormal(std=std / _init.TRUNCATED_NORMAL_STD)
@@ -562,7 +580,7 @@ def parametrize(target: object, base: object, *, delta: object = None,
                  "known scale)", TypeError)
         init_config = _init.serialize(base_init)
     rule, mode, dist = _family(base_init)
-    if rule == "constant" and kind_p == "mup":
+    if rule == _CONST and kind_p == "mup":
         cfg = base_init.get_config()
         zero_mean = cfg.get("mean", 0.0) == 0.0 and cfg.get("low", 0.0) == -cfg.get("high",
                                                                                     0.0)
@@ -621,7 +639,7 @@ def _perm_flags(flags: tuple[bool, ...], layout: str) -> tuple[bool, ...]:
 
 
 def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...], lay: str,
-         kind_p: str, rule: str, mode: str | None, dist: str, base_init: Any,
+         kind_p: str, rule: str, mode: str | None, dist: type, base_init: Any,
          zero_mean: bool, readout: str | None) -> MuParam:
     func = "parametrize"
     ninf = sum(inf)
@@ -667,7 +685,7 @@ def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...
             std = 1 / math.sqrt(fi) * min(1.0, math.sqrt(fo / fi))
             init_out = _init.serialize(_init.Normal(std=std))
         else:
-            if ninf == 2 and len(main) == 2 and main != [0, 1] and rule != "constant":
+            if ninf == 2 and len(main) == 2 and main != [0, 1] and rule != _CONST:
                 fail(func, "target", f"<{path}: {t}>", "put the two width dimensions on the "
                      "fan-in and fan-out axes (mup's fan rules need them there)",
                      why="has width dimensions elsewhere")
@@ -676,9 +694,9 @@ def _one(path: str, t: tuple[int, ...], b: tuple[int, ...], inf: tuple[bool, ...
                      "width dimensions (mup requires mean 0 there)")
             sp = _sp_std(base_init, tt)
             factor = 1.0
-            if rule == "constant":
+            if rule == _CONST:
                 factor = wm ** -0.5 if ninf == 2 else 1.0
-            elif rule == "kaiming":
+            elif rule == _FAN:
                 fin, fout = mults[1], mults[0]
                 if ninf == 1:
                     if mode == "fan_in" and it[1]:
@@ -702,3 +720,355 @@ def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
         return 1.0, float(math.prod(shape))
     f = compute_fans(shape, layout="torch")
     return float(f.fan_in), float(f.fan_out)
+
+
+# --------------------------------------------------------------------------------------------
+# coordinate checks
+
+
+_COORD_LR = {"adam": 0.02, "sgd": 0.1}
+
+
+def _mlp_shapes(width: int, depth: int, d_in: int, d_out: int, bias: bool
+                ) -> dict[str, tuple[int, ...]]:
+    """The lab MLP's parameter shapes (``MLP.named_parameters`` names, ``in_out`` layout)."""
+    sizes = [d_in] + [width] * depth + [d_out]
+    out: dict[str, tuple[int, ...]] = {}
+    for k in range(depth + 1):
+        out[f"layer{k + 1}.weight"] = (sizes[k], sizes[k + 1])
+        if bias:
+            out[f"layer{k + 1}.bias"] = (sizes[k + 1],)
+    return out
+
+
+class CoordCheck:
+    r"""The coordinate sizes of a network trained a few steps at several widths.
+
+    Returned by :func:`coord_check`. ``sizes[t, i, j]`` is the mean absolute pre-activation
+    coordinate of layer ``layers[i]`` at width ``widths[j]`` after ``t`` optimizer steps
+    (``t = 0`` at initialization), averaged over the seeds.
+
+    Attributes
+    ----------
+    widths : tuple of int
+    layers : tuple of int
+        ``1 … depth + 1``; the last is the readout (the network's output).
+    steps : int
+    sizes : numpy.ndarray, shape (steps + 1, depth + 1, len(widths))
+    losses : numpy.ndarray, shape (steps + 1, len(widths))
+        The training loss (mean squared error on the fixed batch) after ``t`` steps,
+        averaged over the seeds.
+    slopes : dict of int to float
+        Layer → least-squares slope of :math:`\log(\text{size})` against
+        :math:`\log(\text{width})` after the last step.
+    config : dict
+        The arguments of the run (parametrization, optimizer, lr, base width, ...).
+
+    References
+    ----------
+    .. [1] G. Yang, E. J. Hu et al., "Tensor Programs V: Tuning Large Neural Networks via
+       Zero-Shot Hyperparameter Transfer", NeurIPS 2021, arXiv:2203.03466, Section D.1.
+
+    Examples
+    --------
+    >>> from initlab.mup import coord_check
+    >>> check = coord_check([64, 128], depth=1, steps=1, seeds=1, batch=16)
+    >>> check.sizes.shape, sorted(check.slopes)
+    ((2, 2, 2), [1, 2])
+    """
+
+    def __init__(self, widths: Sequence[int], sizes: Any, losses: Any,
+                 config: Mapping[str, Any]) -> None:
+        import numpy as np
+
+        self.widths = tuple(int(w) for w in widths)
+        self.sizes = np.asarray(sizes, dtype=np.float64)
+        self.losses = np.asarray(losses, dtype=np.float64)
+        self.steps = self.sizes.shape[0] - 1
+        self.layers = tuple(range(1, self.sizes.shape[1] + 1))
+        self.config = dict(config)
+        self.slopes = self.slopes_at(self.steps)
+
+    def slopes_at(self, step: int) -> dict[int, float]:
+        r"""Layer → fitted log-log slope of the coordinate size against width after ``step``
+        steps (ordinary least squares on :math:`(\log w, \log \text{size})`)."""
+        import numpy as np
+
+        t = self._step("CoordCheck.slopes_at", step)
+        logw = np.log(np.asarray(self.widths, dtype=np.float64))
+        out: dict[int, float] = {}
+        for i, layer in enumerate(self.layers):
+            with np.errstate(all="ignore"):
+                logs = np.log(self.sizes[t, i])
+            if len(self.widths) < 2 or not np.isfinite(logs).all():
+                out[layer] = math.nan
+            else:
+                out[layer] = float(np.polyfit(logw, logs, 1)[0])
+        return out
+
+    def _step(self, func: str, step: int | None) -> int:
+        if step is None:
+            return self.steps
+        if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= self.steps:
+            fail(func, "step", step, f"use an integer in [0, {self.steps}]",
+                 TypeError if not isinstance(step, int) else ValueError)
+        return step
+
+    def table(self, step: int | None = None) -> str:
+        """A text table: one row per layer, the coordinate size at each width and the
+        fitted slope, after ``step`` steps (default: the last)."""
+        from ._format import align, number
+
+        t = self._step("CoordCheck.table", step)
+        slopes = self.slopes_at(t)
+        head = ["layer", *(str(w) for w in self.widths), "slope"]
+        rows = []
+        for i, layer in enumerate(self.layers):
+            name = f"{layer} (readout)" if layer == self.layers[-1] else str(layer)
+            rows.append([name, *(number(v, 3, exponent=True) for v in self.sizes[t, i]),
+                         f"{slopes[layer]:+.3f}"])
+        c = self.config
+        title = (f"coordinate check: {c['parametrization']}, {c['optimizer']} lr={c['lr']:g}, "
+                 f"mean |pre-activation| after {t} step{'s' if t != 1 else ''} "
+                 f"({c['seeds']} seed{'s' if c['seeds'] != 1 else ''})")
+        return title + "\n" + align(head, rows)
+
+    def __str__(self) -> str:
+        return self.table()
+
+    def __repr__(self) -> str:
+        slopes = ", ".join(f"{k}: {v:+.3f}" for k, v in self.slopes.items())
+        return (f"<CoordCheck {self.config['parametrization']}, widths {list(self.widths)}, "
+                f"{self.steps} steps, slopes {{{slopes}}}>")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready data (config, widths, sizes, losses, slopes)."""
+        from ._json import jsonable
+
+        return jsonable({"config": self.config, "widths": self.widths, "layers": self.layers,
+                         "steps": self.steps, "sizes": self.sizes, "losses": self.losses,
+                         "slopes": {str(k): v for k, v in self.slopes.items()}})
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """:meth:`to_dict` as a JSON string (nan as ``null``)."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def plot(self, step: int | None = None, *, fig: Any = None) -> Any:
+        """Coordinate size against width, log-log, one line per layer (slope in the legend).
+
+        Parameters
+        ----------
+        step : int, optional
+            One panel after that many steps; default one panel per step ``0 … steps``.
+        fig : matplotlib Figure, optional
+            Draw into this figure (default: a new one).
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ImportError
+            Without matplotlib.
+        """
+        from . import _format
+        from .plotting import require
+
+        require()
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        panels = list(range(self.steps + 1)) if step is None else [
+            self._step("CoordCheck.plot", step)]
+        if fig is None:
+            fig = plt.figure(figsize=(3.2 * len(panels) + 0.6, 3.4), layout="constrained")
+        axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
+        c = self.config
+        for ax, t in zip(axes, panels, strict=True):
+            slopes = self.slopes_at(t)
+            for i, layer in enumerate(self.layers):
+                name = "readout" if layer == self.layers[-1] else f"layer {layer}"
+                y = np.where(self.sizes[t, i] > 0, self.sizes[t, i], np.nan)  # log axis
+                ax.plot(self.widths, y, "o-", markersize=3.5, linewidth=1.2,
+                        label=f"{name} ({_format.number(slopes[layer], 2)})"
+                        if math.isnan(slopes[layer]) else f"{name} ({slopes[layer]:+.2f})")
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_xlabel("width")
+            ax.set_title(f"{'init' if t == 0 else f'after step {t}'}", fontsize=9)
+            ax.grid(True, which="major", alpha=0.3)
+            ax.legend(fontsize=7, title="layer (slope)", title_fontsize=7)
+        axes[0].set_ylabel("mean |pre-activation|")
+        fig.suptitle(f"{c['parametrization']}: {c['optimizer']} lr={c['lr']:g}, "
+                     f"{c['activation']} MLP depth {c['depth']}", fontsize=10)
+        return fig
+
+
+def coord_check(widths: Sequence[int], *, parametrization: str = "mup", steps: int = 3,
+                optimizer: str = "adam", lr: float | None = None, depth: int = 2,
+                activation: object = "relu", init: object = None,
+                base_width: int | None = None, input_dim: int = 32, output_dim: int = 10,
+                batch: int = 64, bias: bool = True, readout_zero_init: bool | None = None,
+                seeds: int = 3, dtype: Any = None, rng: object = 0) -> CoordCheck:
+    r"""μP's coordinate check on the lab's :class:`~initlab.MLP`.
+
+    Trains, at each width :math:`n` of ``widths``, an MLP ``input_dim → n → … → n →
+    output_dim`` (``depth`` hidden layers with ``activation``, a linear readout) for ``steps``
+    steps on one fixed batch (mean squared error against fixed random targets) and measures
+    after each step the mean absolute pre-activation coordinate of every layer,
+    :math:`\frac{1}{B n_l}\sum |z^l|` (:meth:`MLP.coordinates`; the readout's is the
+    network's output). In μP these sizes do not depend on the width; in standard
+    parametrization the updates make them grow with it.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        The hidden widths, at least two, each ``>= 2``.
+    parametrization : {'mup', 'sp'}, default 'mup'
+        ``'mup'``: init std, per-parameter learning rates and readout multiplier from
+        :func:`parametrize` (base ``base_width``, delta twice that, readout the last layer):
+        the hidden matrices' Adam rate divided by :math:`m = n / n_{base}`, the readout's
+        input multiplied by :math:`1/m`. ``'sp'``: standard parametrization, the same init
+        formula at every width, one learning rate, no readout multiplier (the plan of a
+        model against itself).
+    steps : int, default 3
+        Optimizer steps, ``>= 1``.
+    optimizer : {'adam', 'sgd'}, default 'adam'
+        :class:`initlab.engine.optim.Adam` (PyTorch's defaults) or
+        :class:`~initlab.engine.optim.SGD`.
+    lr : float, optional
+        The base learning rate; default 0.02 for Adam and 0.1 for SGD (large enough that the
+        updates, not the initial weights, set the coordinate sizes after three steps).
+    depth : int, default 2
+        Hidden layers; the report has layers ``1 … depth + 1``.
+    activation : activation spec, default 'relu'
+        The hidden layers' activation (anything :func:`initlab.activation` accepts).
+    init : initializer, optional
+        The standard-parametrization weight init (default ``initlab.KaimingNormal()``), as
+        :func:`parametrize` takes it. Biases start at zero.
+    base_width : int, optional
+        μP's base width; default the smallest of ``widths``.
+    input_dim, output_dim : int, default 32, 10
+        The fixed (finite) input and output dimensions.
+    batch : int, default 64
+        The fixed batch's size.
+    bias : bool, default True
+        Whether the layers have biases.
+    seeds : int, default 3
+        Independent runs (data and weights) averaged per width.
+    dtype : {float32, float64}, optional
+        The networks' dtype; default float32.
+    rng : {None, int, numpy.random.Generator}, default 0
+        Source of randomness for the data and the weights (SPEC 7).
+
+    Returns
+    -------
+    CoordCheck
+        ``sizes``, ``losses``, ``slopes`` (layer → log-log slope after the last step),
+        ``table()``, ``plot()``, ``to_json()``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an invalid argument (the message names it).
+
+    Notes
+    -----
+    With Adam the first update of a weight is about :math:`\eta\,\mathrm{sign}(g)` in every
+    entry. For a hidden matrix it moves the pre-activation of the next layer by
+    :math:`\sim \eta\, n\, |h|` in standard parametrization (growing linearly with the
+    width) and by :math:`\eta\, n_{base}|h|` in μP, whose hidden learning rate is
+    :math:`\eta/m`; the readout, multiplied by :math:`1/m`, likewise. After a few steps the
+    updates dominate the initial values, and the fitted log-log slopes are near 0 for μP
+    and near 1 for standard parametrization (``tests/test_mup.py`` checks
+    :math:`|\text{slope}| < 0.1` over widths 128 … 2048 for μP and a readout slope
+    :math:`> 0.4` for standard parametrization).
+
+    References
+    ----------
+    .. [1] G. Yang, E. J. Hu et al., "Tensor Programs V: Tuning Large Neural Networks via
+       Zero-Shot Hyperparameter Transfer", NeurIPS 2021, arXiv:2203.03466, Section D.1.
+    .. [2] microsoft/mup 1.0.0, ``mup/coord_check.py`` (``get_coord_data``, ``l1``).
+
+    Examples
+    --------
+    >>> from initlab.mup import coord_check
+    >>> mu = coord_check([64, 128, 256], steps=2, seeds=1, batch=16)
+    >>> sp = coord_check([64, 128, 256], parametrization="sp", steps=2, seeds=1, batch=16)
+    >>> max(abs(s) for s in mu.slopes.values()) < 0.2, sp.slopes[3] > 0.5
+    (True, True)
+    """
+    import numpy as np
+
+    from ._validate import check_bool, check_dtype, check_int, check_rng
+    from .activations import activation as _activation
+    from .engine.mlp import MLP
+    from .engine.optim import SGD, Adam
+
+    func = "coord_check"
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence):
+        fail(func, "widths", widths, "use a sequence of at least two int widths", TypeError)
+    ws = [check_int(func, f"widths[{i}]", w, minimum=2) for i, w in enumerate(widths)]
+    if len(ws) < 2 or len(set(ws)) != len(ws):
+        fail(func, "widths", widths, "use at least two distinct widths")
+    kind = check_choice(func, "parametrization", parametrization, ("mup", "sp"))
+    n_steps = check_int(func, "steps", steps, minimum=1)
+    opt = check_choice(func, "optimizer", optimizer, _OPTIMIZERS, _OPT_ALIASES)
+    rate = _COORD_LR[opt] if lr is None else check_real(func, "lr", lr, positive=True)
+    n_depth = check_int(func, "depth", depth, minimum=1)
+    base = min(ws) if base_width is None else check_int(func, "base_width", base_width,
+                                                        minimum=1)
+    d_in = check_int(func, "input_dim", input_dim, minimum=1)
+    d_out = check_int(func, "output_dim", output_dim, minimum=1)
+    n_batch = check_int(func, "batch", batch, minimum=1)
+    use_bias = check_bool(func, "bias", bias)
+    zero_readout = kind == "mup" if readout_zero_init is None else check_bool(
+        func, "readout_zero_init", readout_zero_init)
+    n_seeds = check_int(func, "seeds", seeds, minimum=1)
+    dt = np.dtype(np.float32) if dtype is None else check_dtype(func, dtype)
+    if dt not in (np.float32, np.float64):
+        fail(func, "dtype", dtype, "use float32 or float64", TypeError)
+    check_rng(func, rng)
+    readout = f"layer{n_depth + 1}.weight"
+    acts: list[object] = [activation] * n_depth + ["linear"]
+    act = _activation(activation, func=func)
+
+    def shapes(n: int) -> dict[str, tuple[int, ...]]:
+        return _mlp_shapes(n, n_depth, d_in, d_out, use_bias)
+
+    plans = []
+    for n in ws:
+        ref = base if kind == "mup" else n
+        plans.append(parametrize(shapes(n), shapes(ref), delta=shapes(2 * ref),
+                                 readout=readout, optimizer=opt, init=init, layout="in_out"))
+    gen = np.random.default_rng(rng)  # type: ignore[arg-type]
+    sizes = np.zeros((n_steps + 1, n_depth + 1, len(ws)))
+    losses = np.zeros((n_steps + 1, len(ws)))
+    for _ in range(n_seeds):
+        x = gen.standard_normal((n_batch, d_in)).astype(dt)
+        y = gen.standard_normal((n_batch, d_out)).astype(dt)
+        seeds_w = gen.integers(0, 2**63, size=len(ws))
+        for j, plan in enumerate(plans):
+            inits = [_init.get(plan[f"layer{k + 1}.weight"].init) for k in range(n_depth + 1)]
+            if zero_readout:
+                inits[-1] = _init.Zeros()
+            net = MLP([d_in] + [ws[j]] * n_depth + [d_out], activation=acts, init=inits,
+                      bias=use_bias, bias_init=_init.Zeros(), dtype=dt,
+                      readout_multiplier=plan.output_multiplier, rng=int(seeds_w[j]))
+            mults = plan.lr_multipliers(opt)
+            optim: SGD | Adam = Adam(rate, lr_mult=mults) if opt == "adam" else SGD(
+                rate, lr_mult=mults)
+            for t in range(n_steps + 1):
+                sizes[t, :, j] += net.coordinates(x)
+                if t < n_steps:
+                    losses[t, j] += net.step(x, y, optim)
+                else:
+                    losses[t, j] += net.loss(x, y)
+    config = {"parametrization": kind, "optimizer": opt, "lr": rate, "depth": n_depth,
+              "activation": act.spec if isinstance(act.spec, str) else act.name,
+              "init": plans[0].base_init, "base_width": base if kind == "mup" else None,
+              "input_dim": d_in, "output_dim": d_out, "batch": n_batch, "bias": use_bias,
+              "readout_zero_init": zero_readout, "seeds": n_seeds, "dtype": dt.name,
+              "measure": "mean |pre-activation|"}
+    return CoordCheck(ws, sizes / n_seeds, losses / n_seeds, config)

@@ -17,7 +17,16 @@ import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .._moments import dyadic_edges, edges_from
-from .._validate import check_bool, check_dtype, check_int, check_real, check_rng, fail, is_int
+from .._validate import (
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_int,
+    check_real,
+    check_rng,
+    fail,
+    is_int,
+)
 from .._widths import check_widths, per_layer
 from .._workspace import Workspace
 from ..activations import Activation
@@ -25,6 +34,7 @@ from ..activations import activation as _activation
 from ..initializers import get as _get_initializer
 from ._kernels import Kernel, bn_backward, bn_forward
 from ._recorders import Keep, Recorder
+from .optim import SGD, Adam
 from .report import Report, Trials
 
 __all__ = ["MLP", "Gradients"]
@@ -154,6 +164,13 @@ class MLP:
     dtype : {float32, float64}, default float32
         dtype of the weights and of all the network's arithmetic. Statistics are always
         accumulated in float64.
+    readout_multiplier : float, default 1
+        :math:`\alpha`, the factor the last layer's input is multiplied by,
+        :math:`z^L = (\alpha\, h^{L-1}) W^L + b^L`, as μP's ``MuReadout`` multiplies its input
+        by ``output_mult / width_mult`` (:attr:`initlab.mup.MuPlan.output_multiplier`).
+        Used by :meth:`forward`, :meth:`backward`, :meth:`step`, :meth:`loss` and
+        :meth:`coordinates`; :meth:`probe` and :meth:`trials` (whose mean-field prediction
+        has no such factor) need 1.
     rng : {None, int, numpy.random.Generator}, optional
         Source of randomness for the weights (SPEC 7). An int or ``None`` is passed to
         ``numpy.random.default_rng``; a ``Generator`` is used as given. The initializers are
@@ -173,6 +190,7 @@ class MLP:
     batch_norm : bool
     bn_eps : float
     dtype : numpy.dtype
+    readout_multiplier : float
 
     Raises
     ------
@@ -181,7 +199,7 @@ class MLP:
 
     See Also
     --------
-    MLP.probe, MLP.trials, initlab.engine.Report
+    MLP.probe, MLP.trials, initlab.engine.Report, MLP.step, initlab.mup.coord_check
 
     Notes
     -----
@@ -211,6 +229,16 @@ class MLP:
     :math:`1 - h^2`), so the forward pass overwrites :math:`u` with :math:`h` and keeps one
     array per layer. The arrays are reused between calls with the same batch size. Inf and
     nan are results, not errors: the arithmetic runs under ``np.errstate(all='ignore')``.
+
+    With a readout multiplier :math:`\alpha \ne 1` the last layer computes
+    :math:`\alpha (h^{L-1} W^L) + b^L` (equal to ``MuReadout``'s
+    :math:`(\alpha h^{L-1}) W^L + b^L` up to rounding), and its gradients are
+    :math:`\partial L/\partial W^L = \alpha (h^{L-1})^\top \partial L/\partial z^L` and
+    :math:`\partial L/\partial h^{L-1} = \alpha\, \partial L/\partial z^L (W^L)^\top`.
+
+    :meth:`step` trains the network on its own backward pass (SGD or Adam from
+    :mod:`initlab.engine.optim`, per-parameter learning rates by the names of
+    :meth:`named_parameters`), which :func:`initlab.mup.coord_check` uses.
 
     References
     ----------
@@ -246,6 +274,7 @@ class MLP:
         batch_norm: bool = False,
         bn_eps: float = 1e-5,
         dtype: DTypeLike = np.float32,
+        readout_multiplier: float = 1.0,
         rng: object = None,
     ) -> None:
         func = "MLP"
@@ -256,6 +285,7 @@ class MLP:
         self._bias = check_bool(func, "bias", bias)
         self._batch_norm = check_bool(func, "batch_norm", batch_norm)
         self._bn_eps = check_real(func, "bn_eps", bn_eps, positive=True)
+        self._readout_mult = check_real(func, "readout_multiplier", readout_multiplier)
         dt = check_dtype(func, dtype)
         if dt not in (np.float32, np.float64):
             fail(func, "dtype", dtype, "use float32 or float64 (float16 matrix products have "
@@ -332,6 +362,34 @@ class MLP:
         """dtype of the weights and of the arithmetic."""
         return self._dtype
 
+    @property
+    def readout_multiplier(self) -> float:
+        """The factor the last layer's input is multiplied by (1: none)."""
+        return self._readout_mult
+
+    def named_parameters(self) -> list[tuple[str, Array]]:
+        """The parameters by name: ``layer1.weight``, ``layer1.bias``, ``layer2.weight``, ...
+
+        The arrays are the network's own (shape ``(fan_in, fan_out)`` for a weight): the
+        names key the learning-rate multipliers of :class:`~initlab.engine.optim.SGD` and
+        :class:`~initlab.engine.optim.Adam`, and :func:`initlab.mup.parametrize` reads the
+        shapes (with ``layout='in_out'``).
+
+        Examples
+        --------
+        >>> import initlab
+        >>> net = initlab.MLP([3, 4, 2], bias=True, rng=0)
+        >>> [(name, p.shape) for name, p in net.named_parameters()]
+        [('layer1.weight', (3, 4)), ('layer1.bias', (4,)), ('layer2.weight', (4, 2)), \
+('layer2.bias', (2,))]
+        """
+        out: list[tuple[str, Array]] = []
+        for k, w in enumerate(self._weights):
+            out.append((f"layer{k + 1}.weight", w))
+            if self._biases is not None:
+                out.append((f"layer{k + 1}.bias", self._biases[k]))
+        return out
+
     def __repr__(self) -> str:
         acts = [a.spec for a in self._activations]
         act: object = acts[0] if len(set(acts)) == 1 else acts
@@ -339,6 +397,8 @@ class MLP:
         init = inits[0] if len(set(inits)) == 1 else "[" + ", ".join(inits) + "]"
         extra = ", bias=True" if self._bias else ""
         extra += ", batch_norm=True" if self._batch_norm else ""
+        extra += (f", readout_multiplier={self._readout_mult!r}" if self._readout_mult != 1.0
+                  else "")
         return (f"MLP({list(self._widths)}, activation={act!r}, init={init}{extra}, "
                 f"dtype=np.{self._dtype.name})")
 
@@ -469,7 +529,7 @@ class MLP:
         return Gradients(dW=tuple(rec.dw), db=tuple(rec.db) if self._bias else None,
                          dz=tuple(rec.dz), du=tuple(rec.du), dh=tuple(dh))
 
-    def _forward(self, xin: Array, rec: Recorder | None) -> Array:
+    def _forward(self, xin: Array, rec: Recorder | _Coordinates | None) -> Array:
         batch = xin.shape[0]
         buf = self._buffers_for(batch)
         h = xin
@@ -477,6 +537,8 @@ class MLP:
             for k in range(self.depth):
                 u = buf.u[k]
                 np.matmul(h, self._weights[k], out=u)
+                if k == self.depth - 1 and self._readout_mult != 1.0:
+                    np.multiply(u, self._readout_mult, out=u)
                 if self._biases is not None:
                     np.add(u, self._biases[k], out=u)
                 if self._batch_norm:
@@ -516,6 +578,9 @@ class MLP:
                 hin = buf.h[k - 1] if k else xin
                 dw = _view(buf.dw, (n_in, n_out))
                 np.matmul(hin.T, dz, out=dw)
+                readout = k == self.depth - 1 and self._readout_mult != 1.0
+                if readout:
+                    np.multiply(dw, self._readout_mult, out=dw)
                 rec.dw_(k, dw, self._weights[k])
                 if self._biases is not None:
                     db = np.add.reduce(dz, axis=0, dtype=np.float64).astype(self._dtype)
@@ -523,9 +588,173 @@ class MLP:
                 side = 1 - side
                 dprev = _view(buf.g[side], (batch, n_in))
                 np.matmul(dz, self._weights[k].T, out=dprev)
+                if readout:
+                    np.multiply(dprev, self._readout_mult, out=dprev)
                 rec.dh_(k, dprev)
                 dh = dprev
         return dh
+
+    # -- training -------------------------------------------------------------------------
+
+    def _target(self, func: str, target: object, batch: int) -> Array:
+        return _as_grad(func, target, (batch, self._widths[-1]), self._dtype, name="target")
+
+    def loss(self, x: ArrayLike, target: ArrayLike) -> float:
+        r"""The mean squared error of the network on a batch.
+
+        .. math:: L = \frac{1}{B\,n_L} \sum_{b, i} \bigl(h^L_{bi} - T_{bi}\bigr)^2,
+
+        PyTorch's ``nn.MSELoss()`` (``reduction='mean'``), accumulated in float64.
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input.
+        target : array_like, shape (batch, widths[-1])
+            The target :math:`T`.
+
+        Returns
+        -------
+        float
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an input or target of the wrong shape or type.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([2, 1], activation="linear", init="ones", dtype=np.float64)
+        >>> net.loss([[1.0, 2.0], [0.0, 1.0]], [[1.0], [1.0]])
+        2.0
+        """
+        func = "MLP.loss"
+        xin = self._input(func, x)
+        t = self._target(func, target, xin.shape[0])
+        out = self._forward(xin, None)
+        with np.errstate(all="ignore"):
+            d = out.astype(np.float64) - t
+            return float(np.mean(d * d))
+
+    def step(self, x: ArrayLike, target: ArrayLike, optimizer: SGD | Adam) -> float:
+        r"""One training step on a batch: forward, mean squared error, backward, update.
+
+        The upstream gradient of :math:`L = \operatorname{mean}((h^L - T)^2)` is
+        :math:`G = 2 (h^L - T) / (B\,n_L)` (as ``probe(grad='mse')``); :meth:`backward`
+        turns it into the gradients of every weight and bias (the readout multiplier
+        included), and ``optimizer.update`` changes the parameters in place, each with its
+        learning rate ``optimizer.lr_of(name)`` (names of :meth:`named_parameters`).
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input batch.
+        target : array_like, shape (batch, widths[-1])
+            The target :math:`T`.
+        optimizer : SGD or Adam
+            From :mod:`initlab.engine.optim`; it keeps its state (Adam's moments) between
+            steps.
+
+        Returns
+        -------
+        float
+            The loss before the update (float64 accumulation).
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an invalid argument (the parameters are then unchanged); an optimizer whose
+            ``lr_mult`` names a parameter the network does not have.
+
+        Notes
+        -----
+        :meth:`backward` needs a new :meth:`forward` after a step (the weights changed).
+
+        References
+        ----------
+        .. [1] D. P. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", ICLR
+           2015, arXiv:1412.6980.
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> from initlab.engine.optim import Adam
+        >>> net = initlab.MLP([4, 8, 1], activation=["tanh", "linear"], bias=True, rng=0)
+        >>> x = np.random.default_rng(1).standard_normal((16, 4))
+        >>> y = x[:, :1] ** 2
+        >>> opt = Adam(1e-2)
+        >>> losses = [net.step(x, y, opt) for _ in range(50)]
+        >>> bool(losses[-1] < losses[0] / 2), opt.steps
+        (True, 50)
+        """
+        func = "MLP.step"
+        if not isinstance(optimizer, (SGD, Adam)):
+            fail(func, "optimizer", optimizer, "use initlab.engine.optim.SGD or Adam", TypeError)
+        xin = self._input(func, x)
+        batch = xin.shape[0]
+        t = self._target(func, target, batch)
+        out = self._forward(xin, None)
+        with np.errstate(all="ignore"):
+            diff = out - t
+            loss = float(np.mean(np.square(diff, dtype=np.float64)))
+            g = (diff * self._dtype.type(2.0 / (batch * self._widths[-1]))).astype(self._dtype)
+        rec = Keep(self.depth, self._batch_norm)
+        self._backward(xin, g, rec)
+        params = dict(self.named_parameters())
+        grads: dict[str, Array] = {}
+        for k in range(self.depth):
+            grads[f"layer{k + 1}.weight"] = rec.dw[k]
+            if self._biases is not None:
+                grads[f"layer{k + 1}.bias"] = rec.db[k]
+        with np.errstate(all="ignore"):
+            optimizer.update(params, grads)
+        self._state = None
+        return loss
+
+    def coordinates(self, x: ArrayLike, *, of: str = "pre") -> Array:
+        r"""The mean absolute coordinate of every layer on a batch.
+
+        Per layer :math:`l`, :math:`\frac{1}{B\,n_l} \sum_{b,i} |u^l_{bi}|` for
+        ``of='pre'`` (the pre-activation: :math:`z^l` after the readout multiplier and the
+        bias, batch-normalized with batch norm; for the last layer of a regression network,
+        the output) or of :math:`h^l` for ``of='act'``, accumulated in float64. This is the
+        "coordinate size" of μP's coordinate checks (``mup``'s ``l1``: ``x.abs().mean()``).
+
+        Parameters
+        ----------
+        x : array_like, shape (batch, widths[0])
+            The input.
+        of : {'pre', 'act'}, default 'pre'
+            Pre-activations or activations.
+
+        Returns
+        -------
+        numpy.ndarray of float64, shape (depth,)
+
+        Raises
+        ------
+        ValueError, TypeError
+            For an invalid argument.
+
+        References
+        ----------
+        .. [1] G. Yang, E. J. Hu et al., "Tensor Programs V", 2022, arXiv:2203.03466
+           (Section D.1, coordinate checks).
+
+        Examples
+        --------
+        >>> import numpy as np, initlab
+        >>> net = initlab.MLP([2, 2], activation="relu", init="ones", dtype=np.float64)
+        >>> net.coordinates([[1.0, -3.0]]), net.coordinates([[1.0, -3.0]], of="act")
+        (array([2.]), array([0.]))
+        """
+        func = "MLP.coordinates"
+        which = check_choice(func, "of", of, ("pre", "act"))
+        xin = self._input(func, x)
+        rec = _Coordinates(self.depth, which)
+        self._forward(xin, rec)
+        return rec.sizes
 
     # -- measurement ----------------------------------------------------------------------
 
@@ -613,6 +842,7 @@ class MLP:
         ('1.9e+37', '2.1e+37')
         """
         func = "MLP.probe"
+        self._no_readout_multiplier(func)
         xin = self._input(func, x)
         batch = xin.shape[0]
         check_rng(func, rng)
@@ -626,6 +856,12 @@ class MLP:
         rec.upstream(g)
         self._backward(xin, g, rec)
         return rec.report(self, grad_kind)
+
+    def _no_readout_multiplier(self, func: str) -> None:
+        if self._readout_mult != 1.0:
+            fail(func, "readout_multiplier", self._readout_mult, "probe a network with "
+                 "readout_multiplier=1 (the mean-field prediction has no readout factor)",
+                 why="is not supported by the probe")
 
     def _edges(self, func: str, bins: object) -> Array:
         if bins is None:
@@ -708,6 +944,7 @@ class MLP:
         (5, (2,))
         """
         func = "MLP.trials"
+        self._no_readout_multiplier(func)
         count = check_int(func, "n", n, minimum=1)
         xin = self._input(func, x)
         check_rng(func, rng)
@@ -729,6 +966,25 @@ class MLP:
 
 # --------------------------------------------------------------------------------------------
 # helpers
+
+
+class _Coordinates:
+    """Forward-pass hooks recording the mean absolute pre-activation or activation."""
+
+    def __init__(self, depth: int, which: str) -> None:
+        self.which = which
+        self.sizes = np.full(depth, np.nan)
+
+    def _record(self, k: int, a: Array) -> None:
+        self.sizes[k] = np.add.reduce(np.abs(a), axis=None, dtype=np.float64) / max(a.size, 1)
+
+    def pre(self, k: int, u: Array) -> None:
+        if self.which == "pre":
+            self._record(k, u)
+
+    def act(self, k: int, h: Array) -> None:
+        if self.which == "act":
+            self._record(k, h)
 
 
 def _resolve_init(func: str, name: str, spec: object) -> Any:
