@@ -38,15 +38,23 @@ from initlab.testing import assert_distribution, assert_variance
 SQ3 = math.sqrt(3.0)
 
 
+def torch_layout(init: object) -> object:
+    """``init`` reading PyTorch's ``(out, in, *kernel)`` shapes, as ``initlab.torch`` sets it
+    (recipes leave the layout to the bridge)."""
+    if isinstance(init, initlab.Initializer) and "layout" in init.get_config():
+        return type(init).from_config({**init.get_config(), "layout": "torch"})
+    return init
+
+
 def rule_std(recipe: R.Recipe, pattern: str, shape: tuple[int, ...]) -> float:
-    """Std of the initializer a recipe puts on ``pattern``, at ``shape``."""
-    init = recipe.rules()[pattern]
+    """Std of the initializer a recipe puts on ``pattern``, at the PyTorch shape ``shape``."""
+    init = torch_layout(recipe.rules()[pattern])
     mean, second = initlab.expected_moments(init, shape)
     return math.sqrt(second - mean * mean)
 
 
 def default_std(recipe: R.Recipe, shape: tuple[int, ...]) -> float:
-    mean, second = initlab.expected_moments(recipe.as_rules()[0], shape)
+    mean, second = initlab.expected_moments(torch_layout(recipe.as_rules()[0]), shape)
     return math.sqrt(second - mean * mean)
 
 
@@ -300,29 +308,25 @@ def build(spec: dict[str, object]) -> object:
     return root
 
 
-def apply_recipe(model: object, recipe: R.Recipe, seed: int = 0) -> dict[str, object]:
-    """What a bridge does with a RuleSource (stand-in until initlab.torch.init_ is merged):
-    recipe rules first (first match wins), the default for other weights (rank >= 2), the
-    bridge's own defaults (untouched here) for the rest."""
-    torch = pytest.importorskip("torch")
-    default, rules = recipe.as_rules()
+def apply_recipe(model: object, recipe: object, seed: int = 0) -> object:
+    """``initlab.torch.init_(model, recipe, rng=seed)``, then every parameter a rule or the
+    default decided is checked bit for bit against a direct draw of its initializer with
+    ``rng=initlab.seed_for(seed, path)`` (the bridge's documented seeding)."""
+    it = pytest.importorskip("initlab.torch")
+    plan = it.init_(model, recipe, rng=seed)
+    default, rules = recipe.as_rules()  # type: ignore[attr-defined]
     matcher = initlab.Rules("apply_recipe", rules)
-    used = {}
-    for name, p in model.named_parameters():  # type: ignore[attr-defined]
-        rule = matcher.match(name)
-        if rule is not None:
-            init = rule.init
-        elif p.dim() >= 2 and default is not None:
-            init = initlab.get(default)
-        else:
-            continue
-        if init is None:
-            continue
-        values = init(tuple(p.shape), dtype=np.float64, rng=initlab.seed_for(seed, name))
-        with torch.no_grad():
-            p.copy_(torch.from_numpy(np.asarray(values)))
-        used[name] = init
-    return used
+    params = dict(model.named_parameters())  # type: ignore[attr-defined]
+    for entry in plan:
+        rule = matcher.match(entry.path)
+        if rule is None or rule.init is None or isinstance(rule.init, initlab.Initializer) \
+                and any(k in rule.init.get_config() for k in ("layout", "in_axis")):
+            continue  # fan-based initializers are configured by the bridge: checked by std
+        assert entry.source.startswith("rule"), entry
+        x = params[entry.path].detach().numpy()
+        direct = rule.init(x.shape, dtype=x.dtype, rng=initlab.seed_for(seed, entry.path))
+        np.testing.assert_array_equal(x, direct, err_msg=entry.path)
+    return plan
 
 
 KURT = {"normal": 3.0, "uniform": 9 / 5}

@@ -364,6 +364,13 @@ class Recipe:
     exist only with ``bias=True``, an untied output head): a bridge should not treat a recipe
     rule that matches nothing as an error (only the caller's own ``rules=``).
 
+    The initializers whose std depends on the fans (Xavier, He, LeCun, variance scaling) are
+    built without a layout: a bridge gives each parameter its layer's fans
+    (``initlab.torch.init_``: PyTorch's ``(out, in, *kernel)``; ``initlab.jax.init_params``:
+    Flax's ``(*kernel, in, out)``), so one recipe serves both. To call such a rule directly
+    on a PyTorch-shaped array, set its layout first:
+    ``type(init).from_config({**init.get_config(), "layout": "torch"})``.
+
     References
     ----------
     .. [1] The papers and reference files listed by each recipe function.
@@ -526,8 +533,15 @@ def _const(pattern: str, value: float, formula: str | None = None) -> RecipeRule
     return RecipeRule(pattern, init, f"constant {formula or format(value, 'g')}", "0", 0.0)
 
 
+def _keep() -> RecipeRule:
+    """The last rule of a recipe whose reference leaves every other parameter to the
+    framework: ``'*'`` → ``None``, so that a bridge keeps the model's own values (its biases
+    included) instead of applying its layer-kind defaults."""
+    return RecipeRule("*", None, "left as it is (the framework's default)", "-", None)
+
+
 def _xavier_uniform(pattern: str, gain: float, gain_text: str) -> RecipeRule:
-    return RecipeRule(pattern, _init.XavierUniform(gain=gain, layout="torch"),
+    return RecipeRule(pattern, _init.XavierUniform(gain=gain),
                       "U(±√3·σ) (Xavier uniform)", f"{gain_text}·√(2/(fan_in+fan_out))", None)
 
 
@@ -747,7 +761,7 @@ def vit(style: str = "timm", *, head_bias: float = 0.0, patch_size: int = 16,
         bound = 1 / math.sqrt(c * p * p)
         entries = [*tokens,
                    RecipeRule("patch_embed.proj.weight",
-                              _init.KaimingUniform(a=math.sqrt(5.0), layout="torch"),
+                              _init.KaimingUniform(a=math.sqrt(5.0)),
                               "U(±1/√fan_in) (PyTorch Conv2d default)", "1/√(3·fan_in)", None),
                    _uniform("patch_embed.proj.bias", bound, "1/√(in_chans·patch_size²)")]
         default = RecipeRule("*", _init.TruncatedNormal(std=0.02, lower=-100.0, upper=100.0),
@@ -755,7 +769,7 @@ def vit(style: str = "timm", *, head_bias: float = 0.0, patch_size: int = 16,
         ref += "init_weights_vit_timm lines 1305-1320"
     else:
         entries = [*tokens,
-                   RecipeRule("patch_embed.proj.weight", _init.LecunNormal(layout="torch"),
+                   RecipeRule("patch_embed.proj.weight", _init.LecunNormal(),
                               "N(0, σ²/0.8796²) cut at ±2σ (LeCun normal)", "1/√fan_in", None),
                    _const("head.weight", 0.0), _const("head.bias", hb, "head_bias"),
                    _normal("blocks.*.mlp.fc?.bias", 1e-6, "1e-6")]
@@ -851,8 +865,7 @@ def _deepnorm_stack(prefix: str, beta: float, beta_text: str, d_model: int | Non
     for name in ("fc1", "fc2"):
         rules.append(RecipeRule(
             prefix + name + ".weight",
-            _init.VarianceScaling(scale=beta * beta / 3, mode="fan_in", distribution="uniform",
-                                  layout="torch"),
+            _init.VarianceScaling(scale=beta * beta / 3, mode="fan_in", distribution="uniform"),
             f"U(±{beta_text}/√fan_in) (PyTorch Linear default · β)",
             f"{beta_text}/√(3·fan_in)", None))
     if d_model is not None and d_ffn is not None:
@@ -1085,8 +1098,9 @@ def fixup(n_branches: int, m: int = 2, *, names: Mapping[str, str | None] | None
     The first :math:`m-1` layers of each branch He normal (``fan_out``, PyTorch layout)
     times :math:`L^{-1/(2m-2)}`: :math:`\sigma = \sqrt{2/\text{fan\_out}}\,L^{-1/(2m-2)}`;
     the last layer of each branch 0; the classifier ``fc`` weight and bias 0; the scalar
-    biases (``bias1``, ``bias1a`` …) 0 and the scalar multipliers ``scale`` 1. The stem and
-    the shortcut convolutions keep the framework's default (``default`` is ``None``).
+    biases (``bias1``, ``bias1a`` …) 0 and the scalar multipliers ``scale`` 1. Every other
+    parameter (the stem and the shortcut convolutions) keeps the framework's default: the
+    last rule, ``'*'`` → ``None``, tells a bridge to leave it as it is.
 
     References
     ----------
@@ -1108,12 +1122,12 @@ def fixup(n_branches: int, m: int = 2, *, names: Mapping[str, str | None] | None
     scale = 2 * L ** (-1 / (mm - 1))
     entries = [RecipeRule(f"layer*.*.conv{i}.weight",
                           _init.VarianceScaling(scale=scale, mode="fan_out",
-                                                distribution="normal", layout="torch"),
+                                                distribution="normal"),
                           "N(0, σ²) (He normal, fan_out)",
                           "√(2/fan_out)·L^(-1/(2m-2))", None) for i in range(1, mm)]
     entries += [_const(f"layer*.*.conv{mm}.weight", 0.0), _const("fc.weight", 0.0),
                 _const("fc.bias", 0.0), _const("*bias[12]", 0.0), _const("*bias[12][ab]", 0.0),
-                _const("*.scale", 1.0)]
+                _const("*.scale", 1.0), _keep()]
     return Recipe(func, {"n_branches": L, "m": mm}, entries, default=None,
                   paper="Zhang, Dauphin and Ma 2019, Fixup Initialization, arXiv:1901.09321",
                   reference="hongyi-zhang/Fixup cifar/models/fixup_resnet_cifar.py lines "
@@ -1141,7 +1155,8 @@ def rezero(*, names: Mapping[str, str | None] | None = None) -> Recipe:
     Notes
     -----
     :math:`x_{l+1} = x_l + \alpha_l F(x_l)`, :math:`\alpha_l = 0` (``resweight``); every
-    other parameter keeps the framework's default (``default`` is ``None``).
+    other parameter, biases included, keeps the framework's default (the last rule,
+    ``'*'`` → ``None``, tells a bridge to leave it as it is).
 
     References
     ----------
@@ -1153,9 +1168,10 @@ def rezero(*, names: Mapping[str, str | None] | None = None) -> Recipe:
     --------
     >>> import initlab.recipes as R
     >>> R.rezero().as_rules()
-    (None, {'*resweight': Zeros()})
+    (None, {'*resweight': Zeros(), '*': None})
     """
-    return Recipe("rezero", {}, [_const("*resweight", 0.0)], default=None,
+    return Recipe("rezero", {}, [_const("*resweight", 0.0), _keep()],
+                  default=None,
                   paper="Bachlechner et al. 2021, ReZero is All You Need, arXiv:2003.04887",
                   reference="majumderb/rezero rezero/transformer/rztx.py lines 47, 115",
                   names=names)
@@ -1191,7 +1207,7 @@ def skipinit(n_blocks: int, *, alpha: str = "zero",
     Notes
     -----
     The multiplier is named ``skip_gain`` as in DeepMind's NF-ResNets (which use SkipInit);
-    every other parameter keeps the framework's default.
+    every other parameter keeps the framework's default (the last rule, ``'*'`` → ``None``).
 
     References
     ----------
@@ -1204,14 +1220,14 @@ def skipinit(n_blocks: int, *, alpha: str = "zero",
     --------
     >>> import initlab.recipes as R
     >>> R.skipinit(16, alpha="inverse_sqrt").rules()
-    {'*skip_gain': Constant(value=0.25)}
+    {'*skip_gain': Constant(value=0.25), '*': None}
     """
     func = "skipinit"
     L = _int(func, "n_blocks", n_blocks, 1)
     a = check_choice(func, "alpha", alpha, _SKIPINIT)
     entry = _const("*skip_gain", 0.0) if a == "zero" else _const(
         "*skip_gain", 1 / math.sqrt(L), "1/√n_blocks")
-    return Recipe(func, {"n_blocks": L, "alpha": a}, [entry], default=None,
+    return Recipe(func, {"n_blocks": L, "alpha": a}, [entry, _keep()], default=None,
                   paper="De and Smith 2020, Batch Normalization Biases Residual Blocks "
                         "Towards the Identity Function, arXiv:2002.10444",
                   reference="google-deepmind/deepmind-research nfnets/nf_resnet.py "
