@@ -309,22 +309,21 @@ def build(spec: dict[str, object]) -> object:
 
 
 def apply_recipe(model: object, recipe: object, seed: int = 0) -> object:
-    """``initlab.torch.init_(model, recipe, rng=seed)``, then every parameter a rule or the
-    default decided is checked bit for bit against a direct draw of its initializer with
-    ``rng=initlab.seed_for(seed, path)`` (the bridge's documented seeding)."""
+    """``initlab.torch.init_(model, recipe, rng=seed)``, then every parameter a recipe rule
+    decided is checked bit for bit against a direct draw of its initializer (in PyTorch's
+    layout) with ``rng=initlab.seed_for(seed, path)``, the bridge's documented seeding."""
     it = pytest.importorskip("initlab.torch")
     plan = it.init_(model, recipe, rng=seed)
-    default, rules = recipe.as_rules()  # type: ignore[attr-defined]
-    matcher = initlab.Rules("apply_recipe", rules)
+    matcher = initlab.Rules("apply_recipe", recipe.as_rules()[1])  # type: ignore[attr-defined]
     params = dict(model.named_parameters())  # type: ignore[attr-defined]
     for entry in plan:
         rule = matcher.match(entry.path)
-        if rule is None or rule.init is None or isinstance(rule.init, initlab.Initializer) \
-                and any(k in rule.init.get_config() for k in ("layout", "in_axis")):
-            continue  # fan-based initializers are configured by the bridge: checked by std
+        if rule is None or rule.init is None:
+            continue
         assert entry.source.startswith("rule"), entry
         x = params[entry.path].detach().numpy()
-        direct = rule.init(x.shape, dtype=x.dtype, rng=initlab.seed_for(seed, entry.path))
+        init = torch_layout(rule.init)  # the fans of a Linear or an ungrouped Conv
+        direct = init(x.shape, dtype=x.dtype, rng=initlab.seed_for(seed, entry.path))
         owner = model.get_submodule(entry.path.rpartition(".")[0])  # type: ignore
         if getattr(owner, "padding_idx", None) is not None:  # an Embedding's padding row: 0
             direct[owner.padding_idx] = 0
