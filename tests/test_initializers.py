@@ -12,9 +12,9 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
 import scipy.integrate
 import scipy.linalg
+from hypothesis import given, settings
 from scipy import stats
 
 import initlab
@@ -239,8 +239,7 @@ def test_constants():
 # shapes with no elements: one rule for all (empty result, no warning, no division by zero)
 
 ALL = [(name, getattr(initlab, name)) for name in initlab.INITIALIZERS]
-NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5},
-         "inverse_softplus_log_uniform": {"low": 0.001, "high": 0.1}}
+NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5}}
 EMPTY_SHAPES = {"eye": [(0, 0), (0, 4)], "dirac": [(0, 3, 3), (4, 0, 3, 3)],
                 "sparse": [(0, 0), (5, 0)], "delta_orthogonal": [(3, 3, 0, 4), (0, 2, 5)],
                 "conv_orthogonal": [(3, 3, 0, 4), (0, 0, 2, 5)],

@@ -307,10 +307,9 @@ def _isplu_moments(func: str, p: Config, shape: tuple[int, ...]) -> tuple[float,
 
 @declare(check=_check_isplu, run=_run_isplu, elementwise=True,
          class_name="InverseSoftplusLogUniform", moments=_isplu_moments,
-         example={"low": 0.001, "high": 0.1},
          summary="softplus⁻¹ of a log-uniform draw, floored (Mamba's dt bias)")
 @doc
-def inverse_softplus_log_uniform(shape: Shape, *, low: float, high: float,
+def inverse_softplus_log_uniform(shape: Shape, *, low: float = 0.001, high: float = 0.1,
                                  floor: float = 1e-4, dtype: DTypeLike = np.float32,
                                  rng: object = None, out: Array | None = None,
                                  threads: int | None = None,
@@ -325,8 +324,8 @@ def inverse_softplus_log_uniform(shape: Shape, *, low: float, high: float,
     ----------
     shape : tuple of int
         Shape of the tensor (Mamba: ``(d_inner,)``).
-    low, high : float
-        ``dt_min`` and ``dt_max``, ``0 < low <= high``.
+    low, high : float, default 0.001, 0.1
+        ``dt_min`` and ``dt_max``, ``0 < low <= high`` (Mamba's defaults).
     floor : float, default 1e-4
         ``dt_init_floor`` (``>= 0``).
     %(common_parameters)s
