@@ -661,6 +661,11 @@ def test_recipe_rules_that_match_nothing_are_not_errors() -> None:
     assert plan["transformer.h.0.attn.c_proj.weight"].source == "rule '*c_proj.weight'"
     with pytest.raises(ValueError, match="matched no parameter"):  # the caller's own rules do
         it.init_(model, R.gpt2(2), rules={"*.nothing": "zeros"}, rng=0)
+    # the caller's own rules come first, even on a recipe's pattern
+    plan = it.init_(model, R.gpt2(2), rules={"*c_proj.weight": "zeros"}, rng=0)
+    assert plan["transformer.h.0.attn.c_proj.weight"].init == "Zeros()"
+    weights = dict(model.named_parameters())  # type: ignore[attr-defined]
+    assert not weights["transformer.h.0.attn.c_proj.weight"].detach().numpy().any()
 
 
 def test_mup_plan_applied_through_the_torch_bridge() -> None:
