@@ -718,6 +718,7 @@ def _flax_encoder(d: int, f: int) -> object:
     return Encoder()
 
 
+@pytest.mark.slow  # builds a Flax model (jax.eval_shape)
 def test_deepnorm_applied_to_a_flax_tree_with_names() -> None:
     jax = pytest.importorskip("jax")
     pytest.importorskip("flax")
