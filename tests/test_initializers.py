@@ -12,6 +12,8 @@ import tracemalloc
 
 import numpy as np
 import pytest
+import scipy.integrate
+import scipy.linalg
 from hypothesis import given, settings
 from scipy import stats
 
@@ -240,7 +242,8 @@ ALL = [(name, getattr(initlab, name)) for name in initlab.INITIALIZERS]
 NEEDS = {"constant": {"value": 1.0}, "sparse": {"sparsity": 0.5}}
 EMPTY_SHAPES = {"eye": [(0, 0), (0, 4)], "dirac": [(0, 3, 3), (4, 0, 3, 3)],
                 "sparse": [(0, 0), (5, 0)], "delta_orthogonal": [(3, 3, 0, 4), (0, 2, 5)],
-                "conv_orthogonal": [(3, 3, 0, 4), (0, 0, 2, 5)]}
+                "conv_orthogonal": [(3, 3, 0, 4), (0, 0, 2, 5)],
+                "hadamard_identity": [(0, 0), (0, 4), (4, 0)]}
 
 
 @pytest.mark.parametrize(("name", "fn"), ALL, ids=[a[0] for a in ALL])
@@ -406,6 +409,29 @@ BAD_CALLS = [
      ["sparse: region=", "not elementwise"]),
     ("negative shape", initlab.uniform, (3, -4), {}, ValueError, ["uniform: shape=(3, -4)"]),
     ("float shape", initlab.uniform, (3, 4.0), {}, TypeError, ["shape=(3, 4.0)"]),
+    ("hadamard_identity rank 3", initlab.hadamard_identity, (2, 3, 3), {}, ValueError,
+     ["hadamard_identity: shape=(2, 3, 3)", "2-d"]),
+    ("hadamard_identity layout", initlab.hadamard_identity, (2, 3), {"layout": "nchw"},
+     ValueError, ["layout='nchw'", "in_out"]),
+    ("hadamard_identity rng", initlab.hadamard_identity, (2, 2), {"rng": -1}, ValueError,
+     ["rng=-1"]),
+    ("log_arange start 0", initlab.log_arange, (2, 3), {"start": 0}, ValueError,
+     ["log_arange: start=0", ">= 1"]),
+    ("log_arange start float", initlab.log_arange, (2, 3), {"start": 1.5}, TypeError,
+     ["start=1.5"]),
+    ("log_arange scalar shape", initlab.log_arange, (), {}, ValueError,
+     ["shape=()", "at least one axis"]),
+    ("isplu high < low", initlab.inverse_softplus_log_uniform, (3,),
+     {"low": 0.1, "high": 0.01}, ValueError, ["high=0.01", "low=0.1"]),
+    ("isplu low 0", initlab.inverse_softplus_log_uniform, (3,), {"low": 0.0, "high": 0.1},
+     ValueError, ["low=0.0"]),
+    ("isplu floor < 0", initlab.inverse_softplus_log_uniform, (3,),
+     {"low": 0.001, "high": 0.1, "floor": -1.0}, ValueError, ["floor=-1.0"]),
+    ("isplu float16 overflow", initlab.inverse_softplus_log_uniform, (3,),
+     {"low": 1.0, "high": 1e6, "dtype": np.float16}, ValueError, ["high=1000000.0",
+                                                                  "overflow float16"]),
+    ("isplu rng str", initlab.inverse_softplus_log_uniform, (3,),
+     {"low": 0.001, "high": 0.1, "rng": "a"}, TypeError, ["rng='a'"]),
 ]
 
 
@@ -940,3 +966,114 @@ def test_parameters_added_later_stay_out_of_old_configs_and_reprs():
         config = json.loads(json.dumps(initlab.serialize(init)))["config"]
         assert "fans" in config or "batch_axis" in config
         assert initlab.get(initlab.serialize(init)) == init == eval(repr(init), vars(initlab))
+
+
+# ---------------------------------------------------------------------------------------------
+# the initializers of published recipes (initializers/special.py)
+
+
+@pytest.mark.parametrize("shape", [(10, 784), (784, 784), (1024, 784), (1000, 10), (3, 2),
+                                   (1, 1), (5, 3)])
+def test_hadamard_identity_is_zero_algorithm_1(shape):
+    # ZerO, Algorithm 1 (example_mnist.ipynb, ZerO_Init_on_matrix), on the (out, in) matrix
+    m, n = shape
+    if m <= n:
+        ref = np.eye(m, n)
+    else:
+        p = 2 ** math.ceil(math.log2(m))
+        ref = scipy.linalg.hadamard(p)[:m, :n] / math.sqrt(p)
+    w = initlab.hadamard_identity(shape, layout="torch", dtype=np.float64)
+    np.testing.assert_array_equal(w, ref)
+    np.testing.assert_array_equal(initlab.hadamard_identity((n, m), dtype=np.float64), ref.T)
+    w32 = initlab.hadamard_identity(shape, layout="torch")
+    np.testing.assert_array_equal(w32, ref.astype(np.float32))  # rounded once
+    if n < m <= 128:  # the point of the Hadamard block: the widening layer is injective
+        assert np.linalg.matrix_rank(w) == n
+
+
+def test_hadamard_identity_regions_and_rng():
+    full = initlab.hadamard_identity((40, 24), layout="torch")
+    for region in [(slice(3, 30, 4), slice(None)), (7, slice(2, 20)), (slice(5, 9), 11),
+                   (np.s_[::-1], np.s_[::3])]:
+        np.testing.assert_array_equal(
+            initlab.hadamard_identity((40, 24), layout="torch", region=region), full[region])
+    assert initlab.hadamard_identity((6, 5), rng=1).tobytes() == \
+        initlab.hadamard_identity((6, 5), rng=2).tobytes()  # deterministic
+
+
+def test_log_arange_values_regions_and_reference():
+    w = initlab.log_arange((5, 16), dtype=np.float64)
+    np.testing.assert_array_equal(w, np.log(np.tile(np.arange(1.0, 17.0), (5, 1))))
+    w3 = initlab.log_arange((2, 3, 4), start=3)
+    np.testing.assert_array_equal(w3, np.broadcast_to(np.log(np.arange(3.0, 7.0)), (2, 3, 4))
+                                  .astype(np.float32))
+    for region in [(1, slice(2, 9)), (slice(0, 5, 2), 7), (slice(None), np.s_[::-2])]:
+        np.testing.assert_array_equal(initlab.log_arange((5, 16), region=region),
+                                      initlab.log_arange((5, 16))[region])
+    # against PyTorch's float32 log of the reference (mamba_simple.py:104-110): within 1 ulp,
+    # tests/test_recipes.py::test_mamba_a_log_and_dt_bias_match_the_reference
+
+
+@pytest.mark.parametrize(("low", "high", "floor"), [(0.001, 0.1, 1e-4), (1e-6, 1e-3, 1e-4),
+                                                    (0.01, 0.01, 0.0), (0.5, 20.0, 0.0)])
+def test_inverse_softplus_log_uniform(low, high, floor):
+    n, seed = 200_000, 11
+    b = initlab.inverse_softplus_log_uniform((n,), low=low, high=high, floor=floor,
+                                             dtype=np.float64, rng=seed)
+    dt = np.logaddexp(0.0, b)  # softplus
+    lo = max(low, floor)
+    assert dt.min() >= lo * (1 - 1e-12) and dt.max() <= max(high, floor) * (1 + 1e-12)
+    # the same uniform as initlab.uniform in float64, transformed as mamba_simple.py:91-99
+    u = initlab.uniform((n,), low=math.log(low), high=math.log(high), dtype=np.float64,
+                        rng=seed)
+    d = np.maximum(np.exp(u), floor)
+    np.testing.assert_array_equal(b, d + np.log(-np.expm1(-d)))
+    if low < high and floor <= low:  # log Δ ~ U[log low, log high]
+        assert_distribution(np.log(dt), "uniform", loc=math.log(low),
+                            scale=math.log(high) - math.log(low))
+    # float32 is the float64 result rounded once; regions are slices of the whole
+    b32 = initlab.inverse_softplus_log_uniform((n,), low=low, high=high, floor=floor, rng=seed)
+    np.testing.assert_array_equal(b32, b.astype(np.float32))
+    np.testing.assert_array_equal(initlab.inverse_softplus_log_uniform(
+        (n,), low=low, high=high, floor=floor, rng=seed, region=(slice(70_000, 70_100),)),
+        b32[70_000:70_100])
+    # expected_moments against an independent quadrature, then the sample's variance
+    mean, second = initlab.expected_moments(
+        initlab.InverseSoftplusLogUniform(low=low, high=high, floor=floor), (n,))
+    m = _isplu_moments(low, high, floor)
+    assert mean == pytest.approx(m[0], rel=1e-9, abs=1e-15)
+    assert second == pytest.approx(m[1], rel=1e-9)
+    var = m[1] - m[0] ** 2
+    if var > 1e-12 * m[1]:
+        c4 = m[3] - 4 * m[2] * m[0] + 6 * m[1] * m[0] ** 2 - 3 * m[0] ** 4  # E(W - μ)^4
+        assert_variance(b, var, mean=m[0], kurtosis=c4 / var ** 2)
+    else:
+        np.testing.assert_allclose(b, mean, rtol=1e-15)
+
+
+def _isplu_moments(low, high, floor):
+    """E W^k, k = 1..4, by quadrature over log Δ (split at the floor)."""
+    a, c = math.log(low), math.log(high)
+    if a == c:
+        d = max(low, floor)
+        v = d + math.log(-math.expm1(-d))
+        return [v ** k for k in range(1, 5)]
+
+    def w(u):
+        d = max(math.exp(u), floor)
+        return d + math.log(-math.expm1(-d))
+
+    cut = min(max(math.log(floor), a), c) if floor > 0 else a
+    return [(w(a) ** k * (cut - a) + scipy.integrate.quad(
+        lambda u, k=k: w(u) ** k, cut, c, epsabs=0, epsrel=1e-13, limit=500)[0]) / (c - a)
+        for k in range(1, 5)]
+
+
+def test_inverse_softplus_log_uniform_floor_clamps():
+    # dt_init_floor above dt_min: every Δ below it is raised to it (mamba_simple.py:96)
+    b = initlab.inverse_softplus_log_uniform((10_000,), low=1e-6, high=1e-3, floor=1e-4,
+                                             dtype=np.float64, rng=0)
+    dt = np.logaddexp(0.0, b)
+    assert dt.min() == pytest.approx(1e-4, rel=1e-9)
+    # P(Δ = floor) = P(u < log 1e-4) = (log 1e-4 - log 1e-6)/(log 1e-3 - log 1e-6) = 2/3
+    assert stats.binomtest(int(np.sum(dt == dt.min())), dt.size, 2 / 3).pvalue > 1e-6

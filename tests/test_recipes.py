@@ -38,15 +38,23 @@ from initlab.testing import assert_distribution, assert_variance
 SQ3 = math.sqrt(3.0)
 
 
+def torch_layout(init: object) -> object:
+    """``init`` reading PyTorch's ``(out, in, *kernel)`` shapes, as ``initlab.torch`` sets it
+    (recipes leave the layout to the bridge)."""
+    if isinstance(init, initlab.Initializer) and "layout" in init.get_config():
+        return type(init).from_config({**init.get_config(), "layout": "torch"})
+    return init
+
+
 def rule_std(recipe: R.Recipe, pattern: str, shape: tuple[int, ...]) -> float:
-    """Std of the initializer a recipe puts on ``pattern``, at ``shape``."""
-    init = recipe.rules()[pattern]
+    """Std of the initializer a recipe puts on ``pattern``, at the PyTorch shape ``shape``."""
+    init = torch_layout(recipe.rules()[pattern])
     mean, second = initlab.expected_moments(init, shape)
     return math.sqrt(second - mean * mean)
 
 
 def default_std(recipe: R.Recipe, shape: tuple[int, ...]) -> float:
-    mean, second = initlab.expected_moments(recipe.as_rules()[0], shape)
+    mean, second = initlab.expected_moments(torch_layout(recipe.as_rules()[0]), shape)
     return math.sqrt(second - mean * mean)
 
 
@@ -245,12 +253,6 @@ def test_mamba_a_log_and_dt_bias_match_the_reference() -> None:
     np.testing.assert_allclose(b, ref, rtol=1e-12, atol=0)
 
 
-def test_dt_floor_clamps() -> None:
-    init = R.InverseSoftplusLogUniform(low=1e-6, high=1e-3, floor=1e-4)
-    dt = np.log1p(np.exp(init((10_000,), dtype=np.float64, rng=0)))
-    assert dt.min() == pytest.approx(1e-4, rel=1e-9)
-
-
 @pytest.mark.parametrize("shape", [(10, 784), (784, 784), (1024, 784), (1000, 10), (3, 2)])
 def test_zero_matches_algorithm_1(shape: tuple[int, int]) -> None:
     torch = pytest.importorskip("torch")
@@ -264,7 +266,8 @@ def test_zero_matches_algorithm_1(shape: tuple[int, int]) -> None:
         ref = torch.nn.init.eye_(torch.empty(m, p)) @ (
             torch.tensor(scipy.linalg.hadamard(p)).float() / (2 ** (c / 2))
         ) @ torch.nn.init.eye_(torch.empty(p, n))
-    np.testing.assert_allclose(R.ZerO()(shape), ref.numpy(), rtol=0, atol=1e-7)
+    w = torch_layout(R.zero().as_rules()[0])(shape)  # type: ignore[operator]
+    np.testing.assert_allclose(w, ref.numpy(), rtol=0, atol=1e-7)
 
 
 @pytest.mark.parametrize("n_blocks", [4, 16, 100])
@@ -300,29 +303,27 @@ def build(spec: dict[str, object]) -> object:
     return root
 
 
-def apply_recipe(model: object, recipe: R.Recipe, seed: int = 0) -> dict[str, object]:
-    """What a bridge does with a RuleSource (stand-in until initlab.torch.init_ is merged):
-    recipe rules first (first match wins), the default for other weights (rank >= 2), the
-    bridge's own defaults (untouched here) for the rest."""
-    torch = pytest.importorskip("torch")
-    default, rules = recipe.as_rules()
-    matcher = initlab.Rules("apply_recipe", rules)
-    used = {}
-    for name, p in model.named_parameters():  # type: ignore[attr-defined]
-        rule = matcher.match(name)
-        if rule is not None:
-            init = rule.init
-        elif p.dim() >= 2 and default is not None:
-            init = initlab.get(default)
-        else:
+def apply_recipe(model: object, recipe: object, seed: int = 0) -> object:
+    """``initlab.torch.init_(model, recipe, rng=seed)``, then every parameter a recipe rule
+    decided is checked bit for bit against a direct draw of its initializer (in PyTorch's
+    layout) with ``rng=initlab.seed_for(seed, path)``, the bridge's documented seeding."""
+    it = pytest.importorskip("initlab.torch")
+    plan = it.init_(model, recipe, rng=seed)
+    matcher = initlab.Rules("apply_recipe", recipe.as_rules()[1])  # type: ignore[attr-defined]
+    params = dict(model.named_parameters())  # type: ignore[attr-defined]
+    for entry in plan:
+        rule = matcher.match(entry.path)
+        if rule is None or rule.init is None:
             continue
-        if init is None:
-            continue
-        values = init(tuple(p.shape), dtype=np.float64, rng=initlab.seed_for(seed, name))
-        with torch.no_grad():
-            p.copy_(torch.from_numpy(np.asarray(values)))
-        used[name] = init
-    return used
+        assert entry.source.startswith("rule"), entry
+        x = params[entry.path].detach().numpy()
+        init = torch_layout(rule.init)  # the fans of a Linear or an ungrouped Conv
+        direct = init(x.shape, dtype=x.dtype, rng=initlab.seed_for(seed, entry.path))
+        owner = model.get_submodule(entry.path.rpartition(".")[0])  # type: ignore
+        if getattr(owner, "padding_idx", None) is not None:  # an Embedding's padding row: 0
+            direct[owner.padding_idx] = 0
+        np.testing.assert_array_equal(x, direct, err_msg=entry.path)
+    return plan
 
 
 KURT = {"normal": 3.0, "uniform": 9 / 5}
@@ -380,7 +381,7 @@ def test_bert_applied_to_hugging_face_names() -> None:
     nn = torch.nn
     d = 64
     spec: dict[str, object] = {
-        "bert.embeddings.word_embeddings": nn.Embedding(300, d),
+        "bert.embeddings.word_embeddings": nn.Embedding(300, d, padding_idx=0),
         "bert.embeddings.position_embeddings": nn.Embedding(64, d),
         "bert.embeddings.token_type_embeddings": nn.Embedding(2, d),
         "bert.embeddings.LayerNorm": nn.LayerNorm(d),
@@ -390,7 +391,15 @@ def test_bert_applied_to_hugging_face_names() -> None:
     model = build(spec)
     apply_recipe(model, R.bert(initializer_range=0.05))
     # modeling_bert.py _init_weights: Linear and Embedding weights normal_(std=0.05)
-    check(model, {k + ".weight": ("normal", 0.05) for k in spec if "LayerNorm" not in k})
+    check(model, {k + ".weight": ("normal", 0.05) for k in spec
+                  if "LayerNorm" not in k and "word" not in k})
+    # ... and the padding_idx row of the word embeddings zeroed (the bridge's Embedding rule)
+    words = model.bert.embeddings.word_embeddings.weight.detach().numpy()  # type: ignore
+    assert not words[0].any()
+    assert_variance(words[1:], 0.05 ** 2)
+    check(model, {"bert.embeddings.LayerNorm.weight": ("const", 1.0),
+                  "bert.embeddings.LayerNorm.bias": ("const", 0.0),
+                  "bert.pooler.dense.bias": ("const", 0.0)})
 
 
 def test_names_adapts_patterns() -> None:
@@ -588,12 +597,204 @@ def test_mamba_applied_to_mamba_ssm_names() -> None:
 
 def test_rezero_applied() -> None:
     torch = pytest.importorskip("torch")
-    model = build({"layers.0.resweight": torch.nn.Parameter(torch.ones(1)),
-                   "layers.0.linear1": torch.nn.Linear(8, 8)})
-    before = dict(model.named_parameters())["layers.0.linear1.weight"].detach().clone()
-    apply_recipe(model, R.rezero())
+    nn = torch.nn
+    # rztx.py RZTXEncoderLayer: MultiheadAttention, linear1/linear2 with PyTorch's defaults,
+    # resweight = Parameter(Tensor([0])) (lines 47, 115): biases keep their values too
+    model = build({"layers.0.self_attn": nn.MultiheadAttention(16, 2),
+                   "layers.0.linear1": nn.Linear(16, 32), "layers.0.linear2": nn.Linear(32, 16),
+                   "layers.0.resweight": nn.Parameter(torch.ones(1))})
+    before = {k: v.detach().clone() for k, v in model.named_parameters()}
+    plan = apply_recipe(model, R.rezero())
     check(model, {"layers.0.resweight": ("const", 0.0)})
-    assert torch.equal(dict(model.named_parameters())["layers.0.linear1.weight"], before)
+    for path, value in model.named_parameters():
+        if path != "layers.0.resweight":
+            assert torch.equal(value, before[path]), path
+            assert plan[path].init == "untouched"  # type: ignore[index]
+
+
+@pytest.mark.parametrize("alpha", ["zero", "inverse_sqrt"])
+def test_skipinit_applied_to_nf_resnet_names(alpha: str) -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    n_blocks = 4
+    spec: dict[str, object] = {"stem.conv": nn.Conv2d(3, 8, 3)}
+    for i in range(n_blocks):  # nf_resnet.py: each block's skip_gain, initialized to zeros
+        spec |= {f"blocks.{i}.conv0": nn.Conv2d(8, 8, 3, padding=1),
+                 f"blocks.{i}.skip_gain": nn.Parameter(torch.full((), 7.0))}
+    model = build(spec)
+    before = model.stem.conv.bias.detach().clone()  # type: ignore[attr-defined]
+    apply_recipe(model, R.skipinit(n_blocks, alpha=alpha))
+    value = 0.0 if alpha == "zero" else n_blocks ** -0.5
+    check(model, {f"blocks.{i}.skip_gain": ("const", value) for i in range(n_blocks)})
+    assert torch.equal(model.stem.conv.bias, before)  # type: ignore[attr-defined]
+
+
+def test_zero_applied_to_an_mnist_mlp() -> None:
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    # example_mnist.ipynb: an MLP 784 -> 1024 -> 1024 -> 10 made smaller; every Linear weight
+    # ZerO_Init_on_matrix, the last layer zero (the paper's choice for the output layer)
+    model = build({"l1": nn.Linear(64, 100), "l2": nn.Linear(100, 100), "l3": nn.Linear(100, 40),
+                   "l4": nn.Linear(40, 10)})
+    apply_recipe(model, R.zero(last=["l4.weight"]))
+    params = dict(model.named_parameters())
+    for name, (m, n) in {"l1": (100, 64), "l2": (100, 100), "l3": (40, 100)}.items():
+        w = params[name + ".weight"].detach().numpy()
+        if m <= n:
+            ref = np.eye(m, n)
+        else:
+            c = math.ceil(math.log2(m))
+            ref = np.eye(m, 2 ** c) @ scipy.linalg.hadamard(2 ** c) / 2 ** (c / 2) \
+                @ np.eye(2 ** c, n)
+        np.testing.assert_allclose(w, ref, rtol=0, atol=1e-7, err_msg=name)
+        assert not params[name + ".bias"].detach().numpy().any()
+    check(model, {"l4.weight": ("const", 0.0)})
+
+
+def test_recipe_rules_that_match_nothing_are_not_errors() -> None:
+    it = pytest.importorskip("initlab.torch")
+    torch = pytest.importorskip("torch")
+    # nanoGPT with bias=False: its LayerNorm has no bias, so '*ln_?.bias' matches nothing
+    model = build({"transformer.wte": torch.nn.Embedding(50, 16),
+                   "transformer.h.0.attn.c_proj": torch.nn.Linear(16, 16, bias=False)})
+    plan = it.init_(model, R.gpt2(2), rng=0)
+    assert plan["transformer.h.0.attn.c_proj.weight"].source == "rule '*c_proj.weight'"
+    with pytest.raises(ValueError, match="matched no parameter"):  # the caller's own rules do
+        it.init_(model, R.gpt2(2), rules={"*.nothing": "zeros"}, rng=0)
+    # the caller's own rules come first, even on a recipe's pattern
+    plan = it.init_(model, R.gpt2(2), rules={"*c_proj.weight": "zeros"}, rng=0)
+    assert plan["transformer.h.0.attn.c_proj.weight"].init == "Zeros()"
+    weights = dict(model.named_parameters())  # type: ignore[attr-defined]
+    assert not weights["transformer.h.0.attn.c_proj.weight"].detach().numpy().any()
+
+
+def test_mup_plan_applied_through_the_torch_bridge() -> None:
+    torch = pytest.importorskip("torch")
+    it = pytest.importorskip("initlab.torch")
+    from initlab.mup import parametrize
+
+    nn = torch.nn
+
+    def mlp(w: int) -> object:
+        return nn.Sequential(nn.Linear(32, w), nn.ReLU(), nn.Linear(w, w), nn.ReLU(),
+                             nn.Linear(w, 10))
+
+    model = mlp(512)
+    plan = parametrize(model, mlp(64).to("meta"), delta=mlp(128).to("meta"),  # type: ignore
+                       readout="4.weight", init=initlab.Normal(std=0.02))
+    bridge = it.init_(model, plan, rng=0)
+    params = dict(model.named_parameters())  # type: ignore[attr-defined]
+    for p in plan:
+        if p.std is None:
+            continue
+        assert bridge[p.path].source.startswith("rule")
+        assert bridge[p.path].std == pytest.approx(p.std, rel=1e-12)
+        assert_variance(params[p.path].detach().double().numpy(), p.std ** 2)
+    # mup.init with a constant std: the hidden matrix 0.02/√(width_mult), the input layer 0.02
+    assert plan["2.weight"].std == pytest.approx(0.02 / math.sqrt(512 / 64), rel=1e-12)
+    assert plan["0.weight"].std == pytest.approx(0.02, rel=1e-12)
+    assert not params["0.bias"].detach().numpy().any()  # the bridge's bias default
+
+
+# --------------------------------------------------------------------------------------------
+# applied to Flax parameter trees through initlab.jax, with names=
+
+
+def _flax_encoder(d: int, f: int) -> object:
+    nn = pytest.importorskip("flax.linen")
+
+    class Layer(nn.Module):  # type: ignore[misc]
+        @nn.compact
+        def __call__(self, x: object) -> object:
+            for p in ("q_proj", "k_proj", "v_proj", "out_proj"):
+                x = nn.Dense(d, name=p)(x)
+            return nn.Dense(d, name="fc2")(nn.Dense(f, name="fc1")(x))
+
+    class Encoder(nn.Module):  # type: ignore[misc]
+        @nn.compact
+        def __call__(self, x: object) -> object:
+            return Layer(name="layers_1")(Layer(name="layers_0")(x))
+
+    return Encoder()
+
+
+@pytest.mark.slow  # builds a Flax model (jax.eval_shape)
+def test_deepnorm_applied_to_a_flax_tree_with_names() -> None:
+    jax = pytest.importorskip("jax")
+    pytest.importorskip("flax")
+    ij = pytest.importorskip("initlab.jax")
+    n, d, f = 6, 32, 128
+    model = _flax_encoder(d, f)
+    shapes = jax.eval_shape(model.init, jax.random.key(0),  # type: ignore[attr-defined]
+                            jax.ShapeDtypeStruct((1, d), np.float32))
+    names = {f"*{p}.weight": f"*/{p}/kernel"
+             for p in ("q_proj", "k_proj", "v_proj", "out_proj", "fc1", "fc2")}
+    names |= {f"*{p}.bias": f"*/{p}/bias" for p in ("q_proj", "k_proj", "v_proj", "fc1", "fc2")}
+    recipe = R.deepnorm(n, 0, d_model=d, d_ffn=f, names=names)
+    params, plan = ij.init_params(shapes, recipe, rng=0)
+    beta = (8 * n) ** -0.25  # encoder.py:244
+    xav = math.sqrt(2 / (2 * d))
+    layer = params["params"]["layers_1"]
+    # Flax kernels are (in, out): fc1 (d, f) has fan_in d, fc2 (f, d) fan_in f
+    for name, (law, std) in {
+            "q_proj/kernel": ("uniform", xav / math.sqrt(2)),
+            "v_proj/kernel": ("uniform", xav / math.sqrt(2) * beta),
+            "out_proj/kernel": ("uniform", xav * beta),
+            "fc1/kernel": ("uniform", beta / math.sqrt(3 * d)),
+            "fc2/kernel": ("uniform", beta / math.sqrt(3 * f)),
+            "fc2/bias": ("uniform", beta / math.sqrt(3 * f)),
+            "q_proj/bias": ("uniform", 1 / math.sqrt(3 * d))}.items():
+        module, leaf = name.split("/")
+        x = np.asarray(layer[module][leaf], np.float64)
+        assert_variance(x, std ** 2, kurtosis=KURT[law])
+        assert plan["params/layers_1/" + name].std == pytest.approx(std, rel=1e-6)
+    assert not np.asarray(layer["out_proj"]["bias"]).any()  # no rule: Flax's zeros
+    # the exact values: the rule drawn with Flax's fans from seed_for(0, path)
+    path = "params/layers_0/fc1/kernel"
+    direct = recipe.rules()["*/fc1/kernel"]((d, f), rng=initlab.seed_for(0, path))
+    np.testing.assert_array_equal(np.asarray(params["params"]["layers_0"]["fc1"]["kernel"]),
+                                  direct)
+
+
+def test_mamba_applied_to_a_flax_tree_with_names() -> None:
+    pytest.importorskip("jax")
+    ij = pytest.importorskip("initlab.jax")
+    d, d_state, di, rank = 32, 8, 64, 2
+    mixer = {"A_log": np.zeros((di, d_state), np.float32), "D": np.zeros(di, np.float32),
+             "dt_proj": {"kernel": np.zeros((rank, di), np.float32),
+                         "bias": np.zeros(di, np.float32)},
+             "out_proj": {"kernel": np.zeros((di, d), np.float32)}}
+    tree = {"params": {"layers_0": {"mixer": mixer}}}
+    recipe = R.mamba(d, d_state, 4, dt_rank=rank, names={
+        "*.mixer.A_log": "*/mixer/A_log", "*.mixer.D": "*/mixer/D",
+        "*.mixer.dt_proj.bias": "*/dt_proj/bias", "*.mixer.dt_proj.weight": "*/dt_proj/kernel",
+        "*.mixer.out_proj.weight": "*/out_proj/kernel"})
+    params, _ = ij.init_params(tree, recipe, rng=0)
+    got = params["params"]["layers_0"]["mixer"]
+    np.testing.assert_array_equal(  # mamba_simple.py:104-109, log in float64 rounded once
+        np.asarray(got["A_log"]), np.log(np.tile(np.arange(1.0, d_state + 1), (di, 1))
+                                         ).astype(np.float32))
+    np.testing.assert_array_equal(np.asarray(got["D"]), np.ones(di, np.float32))
+    dt = np.log1p(np.exp(np.asarray(got["dt_proj"]["bias"], np.float64)))
+    assert dt.min() >= 0.001 * (1 - 1e-6) and dt.max() <= 0.1 * (1 + 1e-6)
+    assert_variance(np.asarray(got["out_proj"]["kernel"], np.float64),
+                    di ** -1 / 3 / 4, kurtosis=KURT["uniform"])  # mixer_seq_simple.py:119-121
+
+
+def test_zero_applied_to_a_flax_tree_reads_kernels_as_in_out() -> None:
+    pytest.importorskip("jax")
+    ij = pytest.importorskip("initlab.jax")
+    # Flax Dense kernels are (in, out): the 64 -> 100 layer grows the width (Hadamard), the
+    # 100 -> 40 one does not (partial identity); ZerO_Init_on_matrix works on (out, in)
+    tree = {"params": {"Dense_0": {"kernel": np.zeros((64, 100), np.float32)},
+                       "Dense_1": {"kernel": np.zeros((100, 40), np.float32)},
+                       "Dense_2": {"kernel": np.zeros((40, 10), np.float32)}}}
+    params, _ = ij.init_params(tree, R.zero(last=["*/Dense_2/kernel"]), rng=0)
+    p = params["params"]
+    ref = scipy.linalg.hadamard(128)[:100, :64] / math.sqrt(128)  # (out, in)
+    np.testing.assert_allclose(np.asarray(p["Dense_0"]["kernel"]), ref.T, rtol=0, atol=1e-7)
+    np.testing.assert_array_equal(np.asarray(p["Dense_1"]["kernel"]), np.eye(40, 100).T)
+    assert not np.asarray(p["Dense_2"]["kernel"]).any()
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,18 +821,6 @@ def test_recipe_round_trip_and_protocol(recipe: R.Recipe) -> None:
         assert e.pattern in text
     initlab.Rules("test", recipe.rules())  # every rule value resolves
     assert eval(repr(recipe), {"initlab": initlab}) == recipe
-
-
-def test_recipe_initializers_config_and_region() -> None:
-    for init in (R.ZerO(), R.LogArange(start=2), R.InverseSoftplusLogUniform(0.01, 0.1, 0.0)):
-        again = type(init).from_config(json.loads(json.dumps(init.get_config())))
-        assert again == init and repr(again) == repr(init)
-        full = init((8, 6), rng=5)
-        np.testing.assert_array_equal(init((8, 6), rng=5, region=(slice(2, 5), 1)),
-                                      full[2:5, 1])
-        out = np.empty((8, 6), np.float64)
-        assert init((8, 6), rng=5, out=out) is out
-        np.testing.assert_array_equal(out, init((8, 6), dtype=np.float64, rng=5))
 
 
 BAD = [
@@ -663,12 +852,6 @@ BAD = [
     ("from-config-args", lambda: R.Recipe.from_config({"recipe": "gpt2", "arguments":
                                                        {"n_layer": 2, "heads": 1}}),
      TypeError, "heads"),
-    ("zero-rng", lambda: R.ZerO()((2, 2), rng=-1), ValueError, "rng"),
-    ("softplus-rng", lambda: R.InverseSoftplusLogUniform(0.01, 0.1)((2,), rng="a"),
-     TypeError, "rng"),
-    ("zero-rank", lambda: R.ZerO()((2, 3, 3)), ValueError, "shape"),
-    ("softplus-range", lambda: R.InverseSoftplusLogUniform(0.1, 0.01), ValueError, "high"),
-    ("logarange-start", lambda: R.LogArange(start=0), ValueError, "start"),
 ]
 
 

@@ -31,14 +31,17 @@ from .initializers import Dirac as Dirac
 from .initializers import Eye as Eye
 from .initializers import GlorotNormal as GlorotNormal
 from .initializers import GlorotUniform as GlorotUniform
+from .initializers import HadamardIdentity as HadamardIdentity
 from .initializers import HeNormal as HeNormal
 from .initializers import HeUniform as HeUniform
 from .initializers import Identity as Identity
 from .initializers import Initializer as Initializer
+from .initializers import InverseSoftplusLogUniform as InverseSoftplusLogUniform
 from .initializers import KaimingNormal as KaimingNormal
 from .initializers import KaimingUniform as KaimingUniform
 from .initializers import LecunNormal as LecunNormal
 from .initializers import LecunUniform as LecunUniform
+from .initializers import LogArange as LogArange
 from .initializers import Normal as Normal
 from .initializers import Ones as Ones
 from .initializers import Orthogonal as Orthogonal
@@ -58,13 +61,16 @@ from .initializers import eye as eye
 from .initializers import get as get
 from .initializers import glorot_normal as glorot_normal
 from .initializers import glorot_uniform as glorot_uniform
+from .initializers import hadamard_identity as hadamard_identity
 from .initializers import he_normal as he_normal
 from .initializers import he_uniform as he_uniform
 from .initializers import identity as identity
+from .initializers import inverse_softplus_log_uniform as inverse_softplus_log_uniform
 from .initializers import kaiming_normal as kaiming_normal
 from .initializers import kaiming_uniform as kaiming_uniform
 from .initializers import lecun_normal as lecun_normal
 from .initializers import lecun_uniform as lecun_uniform
+from .initializers import log_arange as log_arange
 from .initializers import normal as normal
 from .initializers import ones as ones
 from .initializers import orthogonal as orthogonal
@@ -99,14 +105,17 @@ __all__ = [
     "Fans",
     "GlorotNormal",
     "GlorotUniform",
+    "HadamardIdentity",
     "HeNormal",
     "HeUniform",
     "Identity",
     "Initializer",
+    "InverseSoftplusLogUniform",
     "KaimingNormal",
     "KaimingUniform",
     "LecunNormal",
     "LecunUniform",
+    "LogArange",
     "Normal",
     "Ones",
     "Orthogonal",
@@ -138,13 +147,16 @@ __all__ = [
     "get_threads",
     "glorot_normal",
     "glorot_uniform",
+    "hadamard_identity",
     "he_normal",
     "he_uniform",
     "identity",
+    "inverse_softplus_log_uniform",
     "kaiming_normal",
     "kaiming_uniform",
     "lecun_normal",
     "lecun_uniform",
+    "log_arange",
     "mup",
     "normal",
     "ones",

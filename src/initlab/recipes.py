@@ -38,246 +38,17 @@ import math
 import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
-
-import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from typing import Any
 
 from . import initializers as _init
-from ._validate import (
-    check_choice,
-    check_dtype,
-    check_int,
-    check_real,
-    check_rng,
-    check_shape,
-    fail,
-)
+from ._validate import check_choice, check_int, check_real, fail
 
 __all__ = [
-    "InverseSoftplusLogUniform", "LogArange", "Recipe", "RecipeRule", "ZerO", "bert",
-    "deepnorm", "fixup", "gpt2", "mamba", "rezero", "skipinit", "t5", "t_fixup", "vit",
-    "zero",
+    "Recipe", "RecipeRule", "bert", "deepnorm", "fixup", "gpt2", "mamba", "rezero", "skipinit",
+    "t5", "t_fixup", "vit", "zero",
 ]
 
-Array = NDArray[Any]
-
 _SQRT3 = math.sqrt(3.0)
-
-
-# --------------------------------------------------------------------------------------------
-# initializers the recipes need that the core does not have yet (candidates for its table)
-
-
-class _Structured:
-    """Base of the recipe-specific initializers: call protocol, config, repr, equality.
-
-    Subclasses set ``_params`` (constructor argument names) and implement ``_values(shape,
-    rng)`` returning the whole tensor in float64.
-    """
-
-    #: Values depend on the whole tensor (or are cheap to compute whole): a bridge draws the
-    #: full tensor and keeps the slice of a shard.
-    elementwise: ClassVar[bool] = False
-    _params: ClassVar[tuple[str, ...]] = ()
-
-    def __call__(self, shape: int | tuple[int, ...], *, dtype: DTypeLike | None = None,
-                 rng: object = None, out: Array | None = None, threads: int | None = None,
-                 region: object = None) -> Array:
-        func = type(self).__name__
-        dims = check_shape(func, shape)
-        if dtype is None:
-            dtype = out.dtype if isinstance(out, np.ndarray) else np.float32
-        dt = check_dtype(func, dtype)
-        check_rng(func, rng)
-        if threads is not None:
-            check_int(func, "threads", threads, minimum=1)
-        if out is not None and region is None:
-            if not isinstance(out, np.ndarray):
-                fail(func, "out", out, "use a numpy.ndarray (or None)", TypeError)
-            if out.shape != dims or out.dtype != dt:
-                fail(func, "out", out, f"use an array of shape {dims} and dtype {dt.name}")
-        self._check_shape(dims)
-        values = self._values(dims, rng)
-        if region is not None:
-            try:
-                values = values[cast(Any, region)]
-            except (IndexError, TypeError) as exc:
-                fail(func, "region", region, f"use a tuple of slices or ints within {dims}",
-                     ValueError if isinstance(exc, IndexError) else TypeError)
-        if out is not None:
-            if out.shape != values.shape or out.dtype != dt:
-                fail(func, "out", out, f"use an array of shape {values.shape} and dtype "
-                     f"{dt.name}")
-            out[...] = values
-            return out
-        return values.astype(dt)
-
-    def _check_shape(self, dims: tuple[int, ...]) -> None:
-        pass
-
-    def _values(self, dims: tuple[int, ...], rng: object) -> Array:
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        """JSON-ready constructor arguments."""
-        return {k: getattr(self, k) for k in self._params}
-
-    @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> _Structured:
-        """Rebuild from :meth:`get_config` (validated again)."""
-        if not isinstance(config, Mapping):
-            fail(cls.__name__, "config", config, "use a dict of constructor arguments",
-                 TypeError)
-        return cls(**config)
-
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
-        return f"{type(self).__name__}({args})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Structured) and type(other) is type(self) and \
-            other.get_config() == self.get_config()
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
-
-
-class ZerO(_Structured):
-    r"""ZerO initialization of a matrix: a partial identity, or a scaled Hadamard block.
-
-    For a weight of shape ``(m, n)`` in PyTorch's ``(out, in)`` layout (Zhao et al. 2022,
-    Algorithm 1):
-
-    .. math::
-
-        W = \begin{cases} I_{m\times n} & m \le n\\
-        I_{m\times p}\, H_p\, I_{p\times n} / \sqrt{p},\ p = 2^{\lceil\log_2 m\rceil} & m > n
-        \end{cases}
-
-    with :math:`H_p` the Sylvester Hadamard matrix (``scipy.linalg.hadamard``) and
-    :math:`I_{a\times b}` the partial identity; i.e. ``hadamard(p)[:m, :n] / sqrt(p)``.
-    Deterministic (``rng`` is ignored). Rank 2 only.
-
-    References
-    ----------
-    .. [1] J. Zhao, F. Schäfer and A. Anandkumar, "ZerO Initialization: Initializing Neural
-       Networks with only Zeros and Ones", TMLR 2022, arXiv:2110.12661;
-       jiaweizzhao/ZerO-initialization ``example_mnist.ipynb`` (``ZerO_Init_on_matrix``).
-
-    Examples
-    --------
-    >>> from initlab.recipes import ZerO
-    >>> ZerO()((2, 3)).tolist()
-    [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
-    >>> ZerO()((3, 2)).tolist()
-    [[0.5, 0.5], [0.5, -0.5], [0.5, 0.5]]
-    """
-
-    def _check_shape(self, dims: tuple[int, ...]) -> None:
-        if len(dims) != 2:
-            fail("ZerO", "shape", dims, "use a matrix shape (out, in)")
-
-    def _values(self, dims: tuple[int, ...], rng: object) -> Array:
-        import scipy.linalg
-
-        m, n = dims
-        if m <= n:
-            return np.eye(m, n)
-        p = 1 << max(0, math.ceil(math.log2(m)))
-        h: Array = scipy.linalg.hadamard(p).astype(np.float64)[:m, :n] / math.sqrt(p)
-        return h
-
-
-class LogArange(_Structured):
-    r"""Every row is :math:`\log(1, 2, \ldots, n)` along the last axis (S4D-Real's ``A_log``).
-
-    :math:`W_{\ldots, j} = \log(\text{start} + j)`. Deterministic (``rng`` is ignored).
-
-    Parameters
-    ----------
-    start : int, default 1
-        The first value inside the logarithm (``>= 1``).
-
-    References
-    ----------
-    .. [1] A. Gu and T. Dao, "Mamba: Linear-Time Sequence Modeling with Selective State
-       Spaces", 2023, arXiv:2312.00752; state-spaces/mamba
-       ``mamba_ssm/modules/mamba_simple.py`` (``A_log``, lines 104-110).
-
-    Examples
-    --------
-    >>> from initlab.recipes import LogArange
-    >>> LogArange()((2, 3), dtype="float64").round(4).tolist()
-    [[0.0, 0.6931, 1.0986], [0.0, 0.6931, 1.0986]]
-    """
-
-    _params = ("start",)
-
-    def __init__(self, start: int = 1) -> None:
-        self.start = check_int("LogArange", "start", start, minimum=1)
-
-    def _check_shape(self, dims: tuple[int, ...]) -> None:
-        if not dims:
-            fail("LogArange", "shape", dims, "use a shape with at least one axis")
-
-    def _values(self, dims: tuple[int, ...], rng: object) -> Array:
-        row = np.log(np.arange(self.start, self.start + dims[-1], dtype=np.float64))
-        result: Array = np.broadcast_to(row, dims).copy()
-        return result
-
-
-class InverseSoftplusLogUniform(_Structured):
-    r"""Mamba's time-step bias: the inverse softplus of a log-uniform draw.
-
-    .. math::
-
-        \Delta = \max\bigl(e^{u},\ \text{floor}\bigr),\quad
-        u \sim U[\log \text{low}, \log \text{high}],\qquad
-        W = \Delta + \log\bigl(-\operatorname{expm1}(-\Delta)\bigr)
-
-    so that :math:`\operatorname{softplus}(W) = \Delta \in [\text{low}, \text{high}]`.
-    The uniform draw is ``initlab.uniform`` (same ``rng`` rules); the transform is done in
-    float64 and rounded once.
-
-    Parameters
-    ----------
-    low, high : float
-        ``dt_min`` and ``dt_max`` (``0 < low <= high``).
-    floor : float, default 1e-4
-        ``dt_init_floor`` (``>= 0``).
-
-    References
-    ----------
-    .. [1] A. Gu and T. Dao, "Mamba", 2023, arXiv:2312.00752; state-spaces/mamba
-       ``mamba_ssm/modules/mamba_simple.py`` lines 91-99.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from initlab.recipes import InverseSoftplusLogUniform
-    >>> b = InverseSoftplusLogUniform(low=0.001, high=0.1)((1000,), dtype="float64", rng=0)
-    >>> dt = np.log1p(np.exp(b))
-    >>> bool(dt.min() >= 0.001 - 1e-12 and dt.max() <= 0.1 + 1e-12)
-    True
-    """
-
-    _params = ("low", "high", "floor")
-
-    def __init__(self, low: float, high: float, floor: float = 1e-4) -> None:
-        func = "InverseSoftplusLogUniform"
-        self.low = check_real(func, "low", low, positive=True)
-        self.high = check_real(func, "high", high, positive=True)
-        if self.high < self.low:
-            fail(func, "high", high, f"use a value >= low={self.low!r}")
-        self.floor = check_real(func, "floor", floor, nonnegative=True)
-
-    def _values(self, dims: tuple[int, ...], rng: object) -> Array:
-        u = _init.uniform(dims, low=math.log(self.low), high=math.log(self.high),
-                          dtype=np.float64, rng=rng)
-        dt = np.maximum(np.exp(u), self.floor)
-        result: Array = dt + np.log(-np.expm1(-dt))
-        return result
 
 
 # --------------------------------------------------------------------------------------------
@@ -294,8 +65,8 @@ class RecipeRule:
         Glob pattern on parameter paths (``fnmatch``), after ``names=`` renaming; ``'*'``
         with ``default=True`` for the recipe's default.
     init : object
-        The initializer (an :class:`initlab.Initializer` or one of this module's classes),
-        or ``None`` to leave the parameters as they are.
+        The initializer (an :class:`initlab.Initializer`), or ``None`` to leave the
+        parameters as they are.
     distribution : str
         The distribution in words, e.g. ``'N(0, σ²)'``.
     formula : str
@@ -363,6 +134,13 @@ class Recipe:
     A recipe may contain rules for optional parameters of the reference model (biases that
     exist only with ``bias=True``, an untied output head): a bridge should not treat a recipe
     rule that matches nothing as an error (only the caller's own ``rules=``).
+
+    The initializers whose std depends on the fans (Xavier, He, LeCun, variance scaling) are
+    built without a layout: a bridge gives each parameter its layer's fans
+    (``initlab.torch.init_``: PyTorch's ``(out, in, *kernel)``; ``initlab.jax.init_params``:
+    Flax's ``(*kernel, in, out)``), so one recipe serves both. To call such a rule directly
+    on a PyTorch-shaped array, set its layout first:
+    ``type(init).from_config({**init.get_config(), "layout": "torch"})``.
 
     References
     ----------
@@ -526,8 +304,15 @@ def _const(pattern: str, value: float, formula: str | None = None) -> RecipeRule
     return RecipeRule(pattern, init, f"constant {formula or format(value, 'g')}", "0", 0.0)
 
 
+def _keep() -> RecipeRule:
+    """The last rule of a recipe whose reference leaves every other parameter to the
+    framework: ``'*'`` → ``None``, so that a bridge keeps the model's own values (its biases
+    included) instead of applying its layer-kind defaults."""
+    return RecipeRule("*", None, "left as it is (the framework's default)", "-", None)
+
+
 def _xavier_uniform(pattern: str, gain: float, gain_text: str) -> RecipeRule:
-    return RecipeRule(pattern, _init.XavierUniform(gain=gain, layout="torch"),
+    return RecipeRule(pattern, _init.XavierUniform(gain=gain),
                       "U(±√3·σ) (Xavier uniform)", f"{gain_text}·√(2/(fan_in+fan_out))", None)
 
 
@@ -747,7 +532,7 @@ def vit(style: str = "timm", *, head_bias: float = 0.0, patch_size: int = 16,
         bound = 1 / math.sqrt(c * p * p)
         entries = [*tokens,
                    RecipeRule("patch_embed.proj.weight",
-                              _init.KaimingUniform(a=math.sqrt(5.0), layout="torch"),
+                              _init.KaimingUniform(a=math.sqrt(5.0)),
                               "U(±1/√fan_in) (PyTorch Conv2d default)", "1/√(3·fan_in)", None),
                    _uniform("patch_embed.proj.bias", bound, "1/√(in_chans·patch_size²)")]
         default = RecipeRule("*", _init.TruncatedNormal(std=0.02, lower=-100.0, upper=100.0),
@@ -755,7 +540,7 @@ def vit(style: str = "timm", *, head_bias: float = 0.0, patch_size: int = 16,
         ref += "init_weights_vit_timm lines 1305-1320"
     else:
         entries = [*tokens,
-                   RecipeRule("patch_embed.proj.weight", _init.LecunNormal(layout="torch"),
+                   RecipeRule("patch_embed.proj.weight", _init.LecunNormal(),
                               "N(0, σ²/0.8796²) cut at ±2σ (LeCun normal)", "1/√fan_in", None),
                    _const("head.weight", 0.0), _const("head.bias", hb, "head_bias"),
                    _normal("blocks.*.mlp.fc?.bias", 1e-6, "1e-6")]
@@ -851,8 +636,7 @@ def _deepnorm_stack(prefix: str, beta: float, beta_text: str, d_model: int | Non
     for name in ("fc1", "fc2"):
         rules.append(RecipeRule(
             prefix + name + ".weight",
-            _init.VarianceScaling(scale=beta * beta / 3, mode="fan_in", distribution="uniform",
-                                  layout="torch"),
+            _init.VarianceScaling(scale=beta * beta / 3, mode="fan_in", distribution="uniform"),
             f"U(±{beta_text}/√fan_in) (PyTorch Linear default · β)",
             f"{beta_text}/√(3·fan_in)", None))
     if d_model is not None and d_ffn is not None:
@@ -1085,8 +869,9 @@ def fixup(n_branches: int, m: int = 2, *, names: Mapping[str, str | None] | None
     The first :math:`m-1` layers of each branch He normal (``fan_out``, PyTorch layout)
     times :math:`L^{-1/(2m-2)}`: :math:`\sigma = \sqrt{2/\text{fan\_out}}\,L^{-1/(2m-2)}`;
     the last layer of each branch 0; the classifier ``fc`` weight and bias 0; the scalar
-    biases (``bias1``, ``bias1a`` …) 0 and the scalar multipliers ``scale`` 1. The stem and
-    the shortcut convolutions keep the framework's default (``default`` is ``None``).
+    biases (``bias1``, ``bias1a`` …) 0 and the scalar multipliers ``scale`` 1. Every other
+    parameter (the stem and the shortcut convolutions) keeps the framework's default: the
+    last rule, ``'*'`` → ``None``, tells a bridge to leave it as it is.
 
     References
     ----------
@@ -1108,12 +893,12 @@ def fixup(n_branches: int, m: int = 2, *, names: Mapping[str, str | None] | None
     scale = 2 * L ** (-1 / (mm - 1))
     entries = [RecipeRule(f"layer*.*.conv{i}.weight",
                           _init.VarianceScaling(scale=scale, mode="fan_out",
-                                                distribution="normal", layout="torch"),
+                                                distribution="normal"),
                           "N(0, σ²) (He normal, fan_out)",
                           "√(2/fan_out)·L^(-1/(2m-2))", None) for i in range(1, mm)]
     entries += [_const(f"layer*.*.conv{mm}.weight", 0.0), _const("fc.weight", 0.0),
                 _const("fc.bias", 0.0), _const("*bias[12]", 0.0), _const("*bias[12][ab]", 0.0),
-                _const("*.scale", 1.0)]
+                _const("*.scale", 1.0), _keep()]
     return Recipe(func, {"n_branches": L, "m": mm}, entries, default=None,
                   paper="Zhang, Dauphin and Ma 2019, Fixup Initialization, arXiv:1901.09321",
                   reference="hongyi-zhang/Fixup cifar/models/fixup_resnet_cifar.py lines "
@@ -1141,7 +926,8 @@ def rezero(*, names: Mapping[str, str | None] | None = None) -> Recipe:
     Notes
     -----
     :math:`x_{l+1} = x_l + \alpha_l F(x_l)`, :math:`\alpha_l = 0` (``resweight``); every
-    other parameter keeps the framework's default (``default`` is ``None``).
+    other parameter, biases included, keeps the framework's default (the last rule,
+    ``'*'`` → ``None``, tells a bridge to leave it as it is).
 
     References
     ----------
@@ -1153,9 +939,10 @@ def rezero(*, names: Mapping[str, str | None] | None = None) -> Recipe:
     --------
     >>> import initlab.recipes as R
     >>> R.rezero().as_rules()
-    (None, {'*resweight': Zeros()})
+    (None, {'*resweight': Zeros(), '*': None})
     """
-    return Recipe("rezero", {}, [_const("*resweight", 0.0)], default=None,
+    return Recipe("rezero", {}, [_const("*resweight", 0.0), _keep()],
+                  default=None,
                   paper="Bachlechner et al. 2021, ReZero is All You Need, arXiv:2003.04887",
                   reference="majumderb/rezero rezero/transformer/rztx.py lines 47, 115",
                   names=names)
@@ -1191,7 +978,7 @@ def skipinit(n_blocks: int, *, alpha: str = "zero",
     Notes
     -----
     The multiplier is named ``skip_gain`` as in DeepMind's NF-ResNets (which use SkipInit);
-    every other parameter keeps the framework's default.
+    every other parameter keeps the framework's default (the last rule, ``'*'`` → ``None``).
 
     References
     ----------
@@ -1204,14 +991,14 @@ def skipinit(n_blocks: int, *, alpha: str = "zero",
     --------
     >>> import initlab.recipes as R
     >>> R.skipinit(16, alpha="inverse_sqrt").rules()
-    {'*skip_gain': Constant(value=0.25)}
+    {'*skip_gain': Constant(value=0.25), '*': None}
     """
     func = "skipinit"
     L = _int(func, "n_blocks", n_blocks, 1)
     a = check_choice(func, "alpha", alpha, _SKIPINIT)
     entry = _const("*skip_gain", 0.0) if a == "zero" else _const(
         "*skip_gain", 1 / math.sqrt(L), "1/√n_blocks")
-    return Recipe(func, {"n_blocks": L, "alpha": a}, [entry], default=None,
+    return Recipe(func, {"n_blocks": L, "alpha": a}, [entry, _keep()], default=None,
                   paper="De and Smith 2020, Batch Normalization Biases Residual Blocks "
                         "Towards the Identity Function, arXiv:2002.10444",
                   reference="google-deepmind/deepmind-research nfnets/nf_resnet.py "
@@ -1242,8 +1029,9 @@ def zero(*, last: tuple[str, ...] | list[str] = (),
 
     Notes
     -----
-    Every weight no rule matches gets :class:`ZerO` (Algorithm 1: :math:`I` when
-    out ≤ in, else :math:`H_p[:m, :n]/\sqrt p`); matrices only (rank 2).
+    Every weight no rule matches gets :class:`initlab.HadamardIdentity` (Algorithm 1:
+    :math:`I` when out ≤ in, else :math:`H_p[:m, :n]/\sqrt p`); matrices only (rank 2). Its
+    layout is left to the bridge, which reads each layer's inputs and outputs.
 
     References
     ----------
@@ -1256,7 +1044,7 @@ def zero(*, last: tuple[str, ...] | list[str] = (),
     --------
     >>> import initlab.recipes as R
     >>> R.zero(last=["l4.weight"]).as_rules()
-    (ZerO(), {'l4.weight': Zeros()})
+    (HadamardIdentity(layout='in_out'), {'l4.weight': Zeros()})
     """
     func = "zero"
     if isinstance(last, str) or not isinstance(last, (tuple, list)) or not all(
@@ -1264,8 +1052,8 @@ def zero(*, last: tuple[str, ...] | list[str] = (),
         fail(func, "last", last, "use a list of non-empty glob patterns", TypeError)
     entries = [_const(p, 0.0) for p in last]
     return Recipe(func, {"last": list(last)}, entries,
-                  default=RecipeRule("*", ZerO(), "identity / Hadamard (deterministic)",
-                                     "-", None),
+                  default=RecipeRule("*", _init.HadamardIdentity(),
+                                     "identity / Hadamard (deterministic)", "-", None),
                   paper="Zhao, Schäfer and Anandkumar 2022, ZerO Initialization, "
                         "arXiv:2110.12661",
                   reference="jiaweizzhao/ZerO-initialization example_mnist.ipynb cell 4 "
@@ -1316,8 +1104,8 @@ def mamba(d_model: int, d_state: int, n_layer: int, dt_min: float = 0.001, dt_ma
     convolution's fan-in being ``d_conv``); ``dt_proj.weight``
     :math:`U(\pm r^{-1/2}\,\text{dt\_scale})`; ``dt_proj.bias`` the inverse softplus of
     :math:`\max(e^{U[\log dt_{min}, \log dt_{max}]}, \text{floor})`
-    (:class:`InverseSoftplusLogUniform`); ``A_log`` :math:`\log(1, \ldots, d_{state})` in
-    every row (:class:`LogArange`); ``D`` 1; ``out_proj``
+    (:class:`initlab.InverseSoftplusLogUniform`); ``A_log`` :math:`\log(1, \ldots, d_{state})` in
+    every row (:class:`initlab.LogArange`); ``D`` 1; ``out_proj``
     :math:`U(\pm d_i^{-1/2}/\sqrt{n_{res} N})` (``kaiming_uniform(a=√5)`` then divided);
     ``embedding`` :math:`\mathcal N(0, 0.02^2)`; the RMSNorm weights 1.
 
@@ -1358,10 +1146,11 @@ def mamba(d_model: int, d_state: int, n_layer: int, dt_min: float = 0.001, dt_ma
         _uniform("*.mixer.conv1d.bias", dc ** -0.5, "d_conv^(-1/2)"),
         _uniform("*.mixer.x_proj.weight", di ** -0.5, "d_inner^(-1/2)"),
         _uniform("*.mixer.dt_proj.weight", rank ** -0.5 * sc, "dt_rank^(-1/2)·dt_scale"),
-        RecipeRule("*.mixer.dt_proj.bias", InverseSoftplusLogUniform(lo, hi, floor),
+        RecipeRule("*.mixer.dt_proj.bias",
+                   _init.InverseSoftplusLogUniform(low=lo, high=hi, floor=floor),
                    "softplus⁻¹(max(exp U[log dt_min, log dt_max], floor))", "-", None),
-        RecipeRule("*.mixer.A_log", LogArange(), "log(1..d_state) per row (deterministic)",
-                   "-", None),
+        RecipeRule("*.mixer.A_log", _init.LogArange(),
+                   "log(1..d_state) per row (deterministic)", "-", None),
         _const("*.mixer.D", 1.0),
         _uniform("*.mixer.out_proj.weight", di ** -0.5 / math.sqrt(nres * n),
                  "d_inner^(-1/2)/√(n_residuals_per_layer·n_layer)"),
