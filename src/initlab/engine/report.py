@@ -1,12 +1,14 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
-A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
-per-layer histograms and metadata. A probe's report also carries the mean-field prediction of its
-measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from the
-network's realized weights and attached: a report is data plus formatting (the verdict is
-:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached
-with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
-:meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
+A :class:`Report` is a :class:`~initlab.engine.Table` (the base it shares with
+``initlab.torch.ModuleReport``: columns, metadata, text and HTML tables, records, JSON) with one
+row per layer and int64/float64 columns, plus per-layer histograms. A probe's report also
+carries the mean-field prediction of its measurements (:data:`PREDICTED`), which the probe
+computed with :mod:`initlab.theory` from the network's realized weights and attached: a report
+is data plus formatting (the verdict is :mod:`initlab.engine.verdicts`, the figures
+:mod:`initlab.plotting`). Extra columns can be attached with :meth:`Report.add_column`; a column
+that ``predicts`` a measured one is shown beside it by :meth:`Report.table` and drawn as a
+dashed line by :meth:`Report.plot`. :class:`Trials` collects
 reports of independent draws and gives each statistic's mean and confidence interval.
 """
 
@@ -118,7 +120,11 @@ class LayerStats:
 class Report(Table):
     r"""Per-layer statistics of one probe of an :class:`~initlab.MLP`.
 
-    Created by :meth:`initlab.MLP.probe`; rebuilt from JSON by :meth:`from_json`.
+    Created by :meth:`initlab.MLP.probe`; rebuilt from JSON by :meth:`from_json`. A
+    :class:`~initlab.engine.Table` whose rows are layers (its ``index`` is ``layer``), with
+    histograms, mean-field predictions and a verdict; its columns are int64 (those in
+    ``INT_COLUMNS``) or float64, and its JSON holds ``meta``, ``columns``, ``histograms`` and
+    ``predictions``.
 
     Parameters
     ----------
