@@ -15,7 +15,7 @@ import pytest
 
 import initlab
 from initlab import theory
-from initlab.engine import COLUMNS, DESCRIPTIONS, PREDICTED, LayerStats, Report, Trials
+from initlab.engine import COLUMNS, DESCRIPTIONS, PREDICTED, LayerStats, Report, Table, Trials
 
 
 @pytest.fixture(scope="module")
@@ -593,3 +593,122 @@ def test_compare_bad_arguments(call: Any, exc: type[Exception], words: str) -> N
         call()
     assert str(info.value).startswith("compare"), str(info.value)
     assert words in str(info.value)
+
+
+# --------------------------------------------------------------------------------------------
+# Table: the base of Report and initlab.torch.ModuleReport
+
+
+class Named(Table):
+    """A table whose rows are named by the text column ``name``."""
+
+    index = "name"
+
+
+def test_table_types_formats_and_json_round_trip() -> None:
+    t = Table({"name": ["a", "b", "c"], "n": [1, 2, 3], "x": [0.5, None, math.inf],
+               "words": ["inf", "x", "y"]}, {"title": "three rows", "k": (1, 2)},
+              {"x": "a real"})
+    assert [t[c].dtype.kind for c in t.columns] == ["U", "i", "f", "U"]
+    assert t.depth == len(t) == 3 and "x" in t and "nope" not in t
+    with pytest.raises(ValueError):
+        t["n"][0] = 5                                    # read-only
+    with pytest.raises(KeyError, match="no column 'nope'"):
+        t["nope"]
+    assert math.isnan(t.to_records()[1]["x"])
+    rec = t.to_records()[2]
+    assert rec == {"name": "c", "n": 3, "x": math.inf, "words": "y"}
+    assert [type(v) for v in rec.values()] == [str, int, float, str]
+    data = json.loads(t.to_json())
+    assert list(data) == ["meta", "columns", "types", "descriptions"]
+    assert data["columns"]["x"] == [0.5, None, "inf"] and data["meta"]["k"] == [1, 2]
+    assert data["types"] == {"name": "str", "n": "int", "x": "float", "words": "str"}
+    back = Table.from_json(t.to_json())
+    assert back.to_json() == t.to_json() and back["words"].tolist() == ["inf", "x", "y"]
+    assert back["x"][2] == math.inf and math.isnan(back["x"][1])
+    assert t.describe_columns() == {"name": "", "n": "", "x": "a real", "words": ""}
+    assert t.table(["name", "x"]).splitlines() == ["name    x", "   a  0.5", "   b  nan",
+                                                  "   c  inf"]
+    assert str(t).startswith("three rows\n") and repr(t) == "<Table: three rows; 3 rows>"
+    html = t._repr_html_()
+    assert html.startswith("<table") and html.count("<tr>") == 1 + 3 and "three rows" in html
+    t.title = "renamed"
+    assert t.title == "renamed" and t.meta["title"] == "renamed"
+    assert Table({"x": [1.0]}).title == "1 rows"
+
+
+def test_table_rows_by_number_or_index_value() -> None:
+    t = Named({"name": ["fc1", "fc2", "fc3"], "std": [1.0, 0.5, 0.25]})
+    assert t.table(["std"], rows=["fc3", 1]).split()[1:] == ["0.25", "1"]
+    assert isinstance(Named.from_json(t.to_json()), Named)
+    with pytest.raises(ValueError, match=r"rows='fc9'.*row number in \[1, 3\] or a name"):
+        t.table(rows=["fc9"])
+    with pytest.raises(ValueError, match="rows=0"):
+        t.table(rows=[0])
+    with pytest.raises(ValueError, match=r"Named\.table: columns='nope'"):
+        t.table(["nope"])
+
+
+@pytest.mark.parametrize("call, exc, words", [
+    (lambda: Table([1, 2]), TypeError, "Table: columns=[1, 2]"),                  # type: ignore
+    (lambda: Table({"a": [1.0], "b": [1.0, 2.0]}), ValueError, "use 1 values"),
+    (lambda: Table({"a": [[1.0, 2.0]]}), ValueError, "a="),
+    (lambda: Table({"a": [{}]}), TypeError, "a="),
+    (lambda: Table({3: [1.0]}), TypeError, "name=3"),                             # type: ignore
+    (lambda: Named({"std": [1.0]}), KeyError, "include at least 'name'"),
+    (lambda: Table({"a": [1]}).add_column("a", [2]), ValueError, "name='a'"),
+    (lambda: Table({"a": [1]}).add_column("b", [2, 3]), ValueError, "b="),
+    (lambda: Table.from_json("garbage"), ValueError, "Table.from_json: text="),
+    (lambda: Table.from_json(3), TypeError, "text=3"),                            # type: ignore
+    (lambda: Table.from_dict({"meta": {}}), ValueError, "'meta' and 'columns'"),
+    (lambda: Table.from_dict({"meta": {}, "columns": {"a": 3}}), ValueError, "not a Table"),
+], ids=["columns", "lengths", "2-d", "objects", "name", "index", "taken", "count", "garbage",
+        "not-str", "missing-part", "bad-column"])
+def test_table_bad_input_names_the_argument(call: Any, exc: type[Exception],
+                                            words: str) -> None:
+    with pytest.raises(exc) as info:
+        call()
+    assert words in str(info.value), str(info.value)
+
+
+def test_report_is_a_table_and_keeps_its_json(report: Report) -> None:
+    assert isinstance(report, Table) and Report.index == "layer"
+    assert list(json.loads(report.to_json())) == ["meta", "columns", "histograms",
+                                                  "predictions"]
+    back = Report.from_json(report.to_json())
+    assert isinstance(back, Report) and back.to_json() == report.to_json()
+    assert report.table(["act_std"], predictions=False) == report.table(
+        ["act_std"], [1, 2, 3], predictions=False)
+    with pytest.raises(ValueError, match=r"Report: layer='1' is not accepted; use a layer "
+                                         r"number in \[1, 3\]\."):
+        report.table(layers=["1"])  # type: ignore[list-item]
+
+
+def test_plot_columns_panels_scales_and_axes() -> None:
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    import initlab.plotting
+
+    t = Named({"name": ["a", "b", "c"], "mean": [0.1, -0.2, 0.0], "var": [1.0, 0.5, 0.25],
+               "n": [1, 2, 3]})
+    fig = t.plot()                                   # every real column in one panel
+    assert len(fig.axes) == 1 and fig.axes[0].get_yscale() == "linear"
+    assert [ln.get_label() for ln in fig.axes[0].get_lines()] == ["mean", "var"]
+    assert [x.get_text() for x in fig.axes[0].get_xticklabels()] == ["a", "b", "c"]
+    fig = initlab.plotting.plot_columns(t, columns=[["var"], ["mean"]], title="T")
+    assert [a.get_yscale() for a in fig.axes] == ["log", "linear"]
+    np.testing.assert_array_equal(fig.axes[0].get_lines()[0].get_xdata(), [1, 2, 3])
+    t.add_column("_", [1.0, 2.0, 3.0])
+    shown = Named.from_json(json.dumps({**json.loads(t.to_json()),
+                                        "meta": {"panels": [["var", "_"]]}}))
+    assert [ln.get_label() for ln in shown.plot().axes[0].get_lines()] == ["var", "_"]
+    pair = Figure().subplots(1, 2)
+    assert t.plot(ax=pair, columns=[["var"], ["mean"]]) is pair[0].figure
+    one = Figure().subplots()
+    t.plot(ax=one, columns=[["var"], ["mean"]])      # one Axes: every curve
+    assert len(one.get_lines()) == 2
+    with pytest.raises(ValueError, match="ax="):
+        t.plot(ax=list(Figure().subplots(1, 3)), columns=[["var"], ["mean"]])
+    with pytest.raises(ValueError, match="columns='nope'"):
+        t.plot(columns=[["nope"]])

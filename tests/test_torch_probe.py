@@ -377,6 +377,9 @@ def test_report_formats_round_trip_and_plot() -> None:
     rep = it.probe(model, torch.randn(16, 32), rng=0)
     back = it.ModuleReport.from_json(rep.to_json())
     assert back.to_json() == rep.to_json() and back.meta == rep.meta
+    assert isinstance(back, it.ModuleReport) and isinstance(rep, initlab.engine.Table)
+    assert list(json.loads(rep.to_json())) == ["meta", "columns", "types", "descriptions"]
+    assert rep.describe_columns()["ch_var"] == it.PROBE_COLUMNS["ch_var"]
     assert json.loads(rep.to_json(indent=1))["columns"]["module"] == ["0", "2", "4"]
     recs = rep.to_records()
     assert recs[0]["module"] == "0" and isinstance(recs[0]["out_std"], float)

@@ -8,6 +8,7 @@ it runs headless. Without matplotlib the functions raise ``ImportError`` naming
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Sequence
 from types import ModuleType
@@ -24,9 +25,11 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .engine.comparison import Comparison
     from .engine.report import Report, Trials
+    from .engine.table import Table
     from .stats import Histogram
 
-__all__ = ["plot_comparison", "plot_histogram", "plot_report", "plot_trials", "require"]
+__all__ = ["plot_columns", "plot_comparison", "plot_histogram", "plot_report", "plot_trials",
+           "require"]
 
 Array = NDArray[Any]
 
@@ -139,7 +142,7 @@ def _log_legend(ax: Axes, dashed: str) -> None:
 def plot_report(
     report: Report,
     *,
-    path: str | None = None,
+    path: str | os.PathLike[str] | None = None,
     layers: Sequence[int] | None = None,
     title: str | None = None,
     figsize: tuple[float, float] | None = None,
@@ -272,7 +275,7 @@ def _depth_panels(report: Report, axes: Sequence[Axes]) -> None:
                    note=_note(report))
 
 
-def _report_into(report: Report, ax: Any, path: str | None) -> Figure:
+def _report_into(report: Report, ax: Any, path: str | os.PathLike[str] | None) -> Figure:
     """``plot_report(..., ax=...)``: one Axes (std and input-gradient variance) or two."""
     axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
     if len(axes) == 2:
@@ -286,6 +289,117 @@ def _report_into(report: Report, ax: Any, path: str | None) -> Figure:
     fig: Figure = axes[0].figure
     if path is not None:
         fig.savefig(path, dpi=100)
+    return fig
+
+
+def plot_columns(
+    table: Table,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+    columns: Sequence[Sequence[str]] | None = None,
+    title: str | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    r"""Columns of a table against the row number, one panel per group of columns.
+
+    Parameters
+    ----------
+    table : Table
+        Any :class:`~initlab.engine.Table`, e.g. the :class:`initlab.torch.ModuleReport` of
+        :func:`initlab.torch.probe` (``Table.plot`` calls this).
+    path : str or path, optional
+        Save the figure there as well (format from the extension).
+    ax : matplotlib Axes or sequence of Axes, optional
+        Draw into these: one Axes per panel, or a single Axes for all curves. Default: a new
+        figure with one Axes per panel.
+    columns : sequence of sequences of str, optional
+        The panels and their columns; default ``table.meta['panels']``, else one panel of
+        every real column.
+    title : str, optional
+        Figure title (default the table's title, except when drawing into ``ax``).
+    figsize : (float, float), optional
+        Size in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The new figure, or the figure of ``ax``.
+
+    Raises
+    ------
+    ImportError
+        Without matplotlib.
+    ValueError
+        For a column the table does not have, or a number of Axes that is neither one nor
+        the number of panels.
+
+    Notes
+    -----
+    Each panel has a log y axis when all its finite values are positive (variances, stds),
+    a linear one otherwise (means). Rows are numbered from 1 in table order (forward order
+    for a probe); a table whose :attr:`~initlab.engine.Table.index` is a text column (the
+    module paths of a probe) labels the x ticks with it, up to 40 rows.
+
+    References
+    ----------
+    .. [1] A. Brock, S. De and S. L. Smith, "Characterizing signal propagation to close the
+       performance gap in unnormalized ResNets", ICLR 2021, arXiv:2101.08692 (signal
+       propagation plots).
+
+    Examples
+    --------
+    >>> import initlab.plotting
+    >>> from initlab.engine import Table
+    >>> t = Table({"std": [1.0, 0.5, 0.25], "var": [1.0, 0.25, 0.0625]})
+    >>> fig = initlab.plotting.plot_columns(t, columns=[["std"], ["var"]])
+    >>> [a.get_yscale() for a in fig.axes]
+    ['log', 'log']
+    """
+    require()
+    from matplotlib.figure import Figure
+
+    func = "plot_columns"
+    default = table.meta.get("panels") or [
+        [n for n in table.columns if table[n].dtype.kind == "f"]]
+    panels = [list(p) for p in (columns if columns is not None else default)]
+    for p in panels:
+        for name in p:
+            if name not in table:
+                raise ValueError(f"{func}: columns={name!r} is not accepted; use column "
+                                 f"names of the table ({', '.join(table.columns)}).")
+    if ax is None:
+        fig = Figure(figsize=figsize or (5.2 * len(panels), 3.6), layout="constrained")
+        axes = list(np.ravel(np.asarray(fig.subplots(1, len(panels), squeeze=False),
+                                        dtype=object)))
+    else:
+        axes = [ax] if hasattr(ax, "plot") else list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(axes) == 1 and len(panels) > 1:
+            panels = [[c for p in panels for c in p]]
+        if len(axes) != len(panels):
+            raise ValueError(f"{func}: ax=<{len(axes)} Axes> is not accepted; use one Axes "
+                             f"or {len(panels)} (one per panel).")
+        fig = axes[0].figure
+    x = np.arange(1, table.depth + 1)
+    key = table.index
+    names = table[key] if key is not None and table[key].dtype.kind == "U" else None
+    for a, panel in zip(axes, panels, strict=True):
+        positive = True
+        for name in panel:
+            vals = np.asarray(table[name], dtype=np.float64)
+            a.plot(x, vals, marker=".", label=name)
+            positive = positive and bool(np.all(vals[np.isfinite(vals)] > 0))
+        if positive:
+            a.set_yscale("log")
+        a.set_xlabel(f"{key or 'row'} (in order)")
+        a.grid(True, alpha=0.3)
+        a.legend(fontsize="small")
+        if names is not None and table.depth <= 40:
+            a.set_xticks(x, list(names), rotation=90, fontsize=6)
+    if ax is None or title is not None:
+        fig.suptitle(title if title is not None else table.title, fontsize="medium")
+    if path is not None:
+        fig.savefig(path, dpi=110)
     return fig
 
 

@@ -5,7 +5,9 @@
   :meth:`MLP.trials` repeats that over independent weight draws.
 * :class:`Report`, :class:`LayerStats`, :class:`Trials` -- the measurements, beside their
   mean-field predictions (:data:`PREDICTED`), as text tables, records, JSON, HTML and
-  matplotlib figures; :mod:`initlab.engine.columns` lists the columns.
+  matplotlib figures; :mod:`initlab.engine.columns` lists the columns. :class:`Table` is
+  their base (typed columns, metadata, formats, JSON), shared with
+  ``initlab.torch.ModuleReport``.
 * :func:`verdict` (:mod:`initlab.engine.verdicts`) -- vanishing, saturating, exploding or
   healthy, and where.
 * :func:`compare` -- several initializations of one network, side by side.
@@ -13,7 +15,8 @@
   ``initlab demo``.
 
 The modules depend on each other in one direction (``docs/architecture.md``): ``columns`` <-
-``verdicts`` <- ``report`` <- ``_recorders`` <- ``mlp`` <- ``experiments``, ``comparison``.
+``verdicts``, ``table`` <- ``report`` <- ``_recorders`` <- ``mlp`` <- ``experiments``,
+``comparison``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .mlp import Gradients as Gradients
 from .report import LayerStats as LayerStats
 from .report import Report as Report
 from .report import Trials as Trials
+from .table import Table as Table
 from .verdicts import Verdict as Verdict
 from .verdicts import verdict as verdict
 
@@ -45,6 +49,7 @@ __all__ = [
     "Gradients",
     "LayerStats",
     "Report",
+    "Table",
     "Trials",
     "Verdict",
     "compare",

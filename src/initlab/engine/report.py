@@ -1,12 +1,14 @@
 r"""Per-layer measurements of a probe, and their spread over independent weight draws.
 
-A :class:`Report` is a table with one row per layer and named columns (float64 arrays), plus
-per-layer histograms and metadata. A probe's report also carries the mean-field prediction of its
-measurements (:data:`PREDICTED`), which the probe computed with :mod:`initlab.theory` from the
-network's realized weights and attached: a report is data plus formatting (the verdict is
-:mod:`initlab.engine.verdicts`, the figures :mod:`initlab.plotting`). Extra columns can be attached
-with :meth:`Report.add_column`; a column that ``predicts`` a measured one is shown beside it by
-:meth:`Report.table` and drawn as a dashed line by :meth:`Report.plot`. :class:`Trials` collects
+A :class:`Report` is a :class:`~initlab.engine.Table` (the base it shares with
+``initlab.torch.ModuleReport``: columns, metadata, text and HTML tables, records, JSON) with one
+row per layer and int64/float64 columns, plus per-layer histograms. A probe's report also
+carries the mean-field prediction of its measurements (:data:`PREDICTED`), which the probe
+computed with :mod:`initlab.theory` from the network's realized weights and attached: a report
+is data plus formatting (the verdict is :mod:`initlab.engine.verdicts`, the figures
+:mod:`initlab.plotting`). Extra columns can be attached with :meth:`Report.add_column`; a column
+that ``predicts`` a measured one is shown beside it by :meth:`Report.table` and drawn as a
+dashed line by :meth:`Report.plot`. :class:`Trials` collects
 reports of independent draws and gives each statistic's mean and confidence interval.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,6 +37,7 @@ from .columns import (
     PREDICTED,
     PREDICTED_DESCRIPTIONS,
 )
+from .table import Table
 from .verdicts import verdict as judge
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,10 +117,14 @@ class LayerStats:
     extra: dict[str, float] = field(default_factory=dict)
 
 
-class Report:
+class Report(Table):
     r"""Per-layer statistics of one probe of an :class:`~initlab.MLP`.
 
-    Created by :meth:`initlab.MLP.probe`; rebuilt from JSON by :meth:`from_json`.
+    Created by :meth:`initlab.MLP.probe`; rebuilt from JSON by :meth:`from_json`. A
+    :class:`~initlab.engine.Table` whose rows are layers (its ``index`` is ``layer``), with
+    histograms, mean-field predictions and a verdict; its columns are int64 (those in
+    ``INT_COLUMNS``) or float64, and its JSON holds ``meta``, ``columns``, ``histograms`` and
+    ``predictions``.
 
     Parameters
     ----------
@@ -192,6 +200,13 @@ class Report:
     'sat_guess'
     """
 
+    index = "layer"
+    _ROW = "layer"
+    _ROWS_ARG = "layer"
+    _DESCRIPTIONS = DESCRIPTIONS
+    _LABELS = LABELS
+    _PARTS = ("meta", "columns", "histograms")
+
     def __init__(
         self,
         columns: Mapping[str, ArrayLike],
@@ -203,19 +218,7 @@ class Report:
         prediction: Prediction | None = None,
         activations: Sequence[Activation] | None = None,
     ) -> None:
-        cols: dict[str, Array] = {}
-        depth = None
-        for name, values in columns.items():
-            arr = np.array(values, dtype=np.int64 if name in INT_COLUMNS else np.float64)
-            if arr.ndim != 1 or (depth is not None and arr.size != depth):
-                fail("Report", name, values, "use one value per layer")
-            depth = arr.size
-            arr.flags.writeable = False
-            cols[name] = arr
-        if "layer" not in cols:
-            fail("Report", "columns", sorted(cols), "include at least 'layer'", KeyError)
-        self._cols = cols
-        self._depth = int(depth or 0)
+        super().__init__(columns, meta, descriptions)
         edges = np.array(histograms["edges"], dtype=np.float64)
         counts = np.array(histograms["counts"], dtype=np.int64).reshape(self._depth, -1)
         self._hist = {
@@ -225,16 +228,16 @@ class Report:
         }
         for arr in self._hist.values():
             arr.flags.writeable = False
-        self._meta = dict(meta)
         self._predictions: dict[str, str] = dict(predictions or {})
         for measured, name in self._predictions.items():
-            if measured not in cols or name not in cols:
+            if measured not in self._cols or name not in self._cols:
                 fail("Report", "predictions", dict(self._predictions), "map measured columns "
                      "to columns of the report")
-        self._descriptions: dict[str, str] = {}
-        self._descriptions.update(descriptions or {})
         self._prediction = prediction
         self._activations = None if activations is None else tuple(activations)
+
+    def _kind(self, name: str) -> str:
+        return "int" if name in INT_COLUMNS else "float"
 
     @property
     def prediction(self) -> Prediction | None:
@@ -276,29 +279,7 @@ class Report:
 
     # -- access ---------------------------------------------------------------------------
 
-    @property
-    def depth(self) -> int:
-        """Number of layers."""
-        return self._depth
-
-    def __len__(self) -> int:
-        return self._depth
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """Names of all columns, measured first, then attached ones (predictions included)."""
-        return tuple(self._cols)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Network and probe settings (a copy)."""
-        return dict(self._meta)
-
-    @property
-    def title(self) -> str:
-        """A one-line description of the network (``meta['title']`` if set)."""
-        if self._meta.get("title"):
-            return str(self._meta["title"])
+    def _default_title(self) -> str:
         m = self._meta
         acts = sorted(set(m.get("activations", [])))
         widths = m.get("widths", [])
@@ -308,12 +289,6 @@ class Report:
             parts.append("batch norm")
         parts += [str(m.get("dtype", "?")), f"batch {m.get('batch', '?')}"]
         return ", ".join(parts)
-
-    @title.setter
-    def title(self, value: str) -> None:
-        if not isinstance(value, str):
-            fail("Report", "title", value, "use a string", TypeError)
-        self._meta["title"] = value
 
     @property
     def first_nonfinite_layer(self) -> int | None:
@@ -341,16 +316,6 @@ class Report:
         """Measured column -> the attached column that predicts it."""
         return dict(self._predictions)
 
-    def __getitem__(self, name: str) -> Array:
-        col = self._cols.get(name)
-        if col is None:
-            raise KeyError(f"Report: no column {name!r}; the columns are "
-                           f"{', '.join(self._cols)}.")
-        return col
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._cols
-
     def histogram(self, layer: int) -> Histogram:
         """The activation histogram of ``layer`` (numbered from 1)."""
         i = self._index(layer)
@@ -367,11 +332,6 @@ class Report:
     def counts(self) -> Array:
         """Histogram counts, shape ``(depth, bins)``."""
         return self._hist["counts"]
-
-    def _index(self, layer: int) -> int:
-        if not isinstance(layer, (int, np.integer)) or not 1 <= layer <= self._depth:
-            fail("Report", "layer", layer, f"use a layer number in [1, {self._depth}]")
-        return int(layer) - 1
 
     def layer(self, layer: int) -> LayerStats:
         """The measurements of ``layer`` (numbered from 1)."""
@@ -424,25 +384,17 @@ class Report:
         >>> rep["zero_guess"]
         array([0.5])
         """
-        func = "Report.add_column"
-        if not isinstance(name, str) or not name:
-            fail(func, "name", name, "use a non-empty string", TypeError)
-        if name in self._cols:
-            fail(func, "name", name, "use a name that is not already a column")
-        arr = np.array(values, dtype=np.float64)
-        if arr.shape != (self._depth,):
-            fail(func, "values", values, f"use {self._depth} values (one per layer)")
+        arr = self._new_column("Report.add_column", name, values)
         if predicts is not None:
             if predicts not in self._cols or predicts in self._predictions:
                 taken = self._predictions.get(str(predicts))
-                fail(func, "predicts", predicts, "use a column without a prediction yet"
+                fail("Report.add_column", "predicts", predicts, "use a column without a "
+                     "prediction yet"
                      + (f" ({predicts!r} is predicted by {taken!r})" if taken else ""))
         self._attach(name, arr, predicts, description)
 
-    def _attach(self, name: str, values: ArrayLike, predicts: str | None,
+    def _attach(self, name: str, arr: Array, predicts: str | None,
                 description: str | None) -> None:
-        arr = np.array(values, dtype=np.float64)
-        arr.flags.writeable = False
         self._cols[name] = arr
         if predicts is not None:
             self._predictions[predicts] = name
@@ -451,7 +403,7 @@ class Report:
 
     def describe_columns(self) -> dict[str, str]:
         """Column name -> what it holds."""
-        out = {n: DESCRIPTIONS.get(n, self._descriptions.get(n, "")) for n in self._cols}
+        out = super().describe_columns()
         for measured, pred in self._predictions.items():
             if not out[pred]:
                 out[pred] = f"prediction of {measured}"
@@ -471,7 +423,8 @@ class Report:
         cols += ["dz_var", "dh_in_var", "dw_var", "dw_ratio"]
         return cols
 
-    def _expand(self, columns: Sequence[str] | None, predictions: bool = True) -> list[str]:
+    def _expand(self, columns: Sequence[str] | None, func: str = "",
+                predictions: bool = True) -> list[str]:
         names = list(columns) if columns is not None else self._default_columns()
         out: list[str] = []
         for n in names:
@@ -487,10 +440,9 @@ class Report:
     def _cell(self, name: str, i: int) -> str:
         if name == "shape":
             return f"{self._cols['fan_in'][i]}x{self._cols['fan_out'][i]}"
-        v = self._cols[name][i]
-        if name in self._predictions.values() and math.isnan(float(v)):
+        if name in self._predictions.values() and math.isnan(float(self._cols[name][i])):
             return "-"                                  # not predicted
-        return cell(int(v) if name in INT_COLUMNS else float(v))
+        return super()._cell(name, i)
 
     def _label(self, name: str) -> str:
         for measured, pred in self._predictions.items():
@@ -502,11 +454,6 @@ class Report:
         """Column headers; a prediction right after its measurement is just ``(pred)``."""
         return ["(pred)" if i and self._predictions.get(names[i - 1]) == n
                 else self._label(n) for i, n in enumerate(names)]
-
-    def _rows(self, layers: Iterable[int] | None) -> list[int]:
-        if layers is None:
-            return list(range(self._depth))
-        return [self._index(layer) for layer in layers]
 
     def table(self, columns: Sequence[str] | None = None,
               layers: Iterable[int] | None = None, *, predictions: bool = True) -> str:
@@ -538,17 +485,14 @@ class Report:
             1        0     0
             2        0     0
         """
-        names = self._expand(columns, check_bool("Report.table", "predictions", predictions))
-        rows = [[self._cell(n, i) for n in names] for i in self._rows(layers)]
-        return align(self._labels(names), rows)
+        names = self._expand(columns, predictions=check_bool("Report.table", "predictions",
+                                                              predictions))
+        return self._text(names, self._rows(layers))
 
     def __repr__(self) -> str:
         first = self.first_nonfinite_layer
         return (f"<Report: {self.title}; first non-finite layer: "
                 f"{'none' if first is None else first}>")
-
-    def __str__(self) -> str:
-        return f"{self.title}\n{self.table()}"
 
     def to_records(self, *, histograms: bool = False) -> list[dict[str, Any]]:
         """One ``dict`` per layer (ints for counts, floats otherwise), ready for pandas.
@@ -569,40 +513,20 @@ class Report:
         >>> rec[0]["layer"], "act_std" in rec[0], rec[0]["finite"]
         (1, True, True)
         """
-        out = []
+        out = super().to_records()
         finite = self.finite
-        for i in range(self._depth):
-            row: dict[str, Any] = {}
-            for n, arr in self._cols.items():
-                row[n] = int(arr[i]) if n in INT_COLUMNS else float(arr[i])
+        for i, row in enumerate(out):
             row["finite"] = bool(finite[i])
             if histograms:
                 row["hist_counts"] = self._hist["counts"][i].tolist()
-            out.append(row)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         """Everything (meta, columns, histograms, predictions), JSON-ready: nan becomes None
         and infinities the strings ``'inf'``/``'-inf'``."""
-        return {
-            "meta": jsonable(self._meta),
-            "columns": {n: jsonable(a) for n, a in self._cols.items()},
-            "histograms": {k: jsonable(v) for k, v in self._hist.items()},
-            "predictions": dict(self._predictions),
-        }
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        """The report as strict JSON (see :meth:`to_dict`); :meth:`from_json` reads it back.
-
-        Examples
-        --------
-        >>> import json, numpy as np, initlab
-        >>> rep = initlab.MLP([8, 8], rng=0).probe(np.ones((4, 8)), rng=0)
-        >>> back = initlab.engine.Report.from_json(rep.to_json())
-        >>> bool(np.array_equal(back["act_std"], rep["act_std"], equal_nan=True))
-        True
-        """
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+        return {**self._content(),
+                "histograms": {k: jsonable(v) for k, v in self._hist.items()},
+                "predictions": dict(self._predictions)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
@@ -616,12 +540,7 @@ class Report:
         ValueError
             When ``data`` is not a report's dict (the message says which part is missing).
         """
-        func = "Report.from_dict"
-        expected = ("use the output of Report.to_dict(): a dict with 'meta', 'columns' and "
-                    "'histograms'")
-        if not isinstance(data, Mapping) or not all(
-                isinstance(data.get(k), Mapping) for k in ("meta", "columns", "histograms")):
-            fail(func, "data", data, expected)
+        data = cls._check_dict(data)
         try:
             cols = {str(n): [decode_float(v) for v in vals]
                     for n, vals in data["columns"].items()}
@@ -644,49 +563,18 @@ class Report:
                 rep.add_column(name, cols[name], predicts=measured,
                                description=PREDICTED_DESCRIPTIONS.get(name))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{func}: data is not a report's dict ({exc}); {expected}.") \
-                from None
+            raise ValueError(f"Report.from_dict: data is not a report's dict ({exc}); "
+                             f"{cls._expected()}.") from None
         for name, vals in cols.items():
             if name not in rep._cols:
                 rep.add_column(name, vals)
         return rep
 
-    @classmethod
-    def from_json(cls, text: str) -> Report:
-        """Rebuild a report from :meth:`to_json`'s output.
-
-        Raises
-        ------
-        ValueError
-            When ``text`` is not the JSON of a report (the message says what was expected).
-
-        Examples
-        --------
-        >>> from initlab.engine import Report
-        >>> Report.from_json("garbage")  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        ValueError: Report.from_json: text='garbage' is not accepted; use the output of ...
-        """
-        func = "Report.from_json"
-        if not isinstance(text, (str, bytes, bytearray)):
-            fail(func, "text", text, "use the str that Report.to_json() returned", TypeError)
+    def _footer(self) -> str:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            fail(func, "text", text, "use the output of Report.to_json() (a JSON object "
-                 f"with 'meta', 'columns' and 'histograms'), not invalid JSON ({exc.msg} at "
-                 f"line {exc.lineno}, column {exc.colno})")
-        return cls.from_dict(data)
-
-    def _repr_html_(self) -> str:
-        names = self._expand(None)
-        rows = [[self._cell(n, i) for n in names] for i in self._rows(None)]
-        try:
-            footer = "verdict: " + self.verdict().message
+            return "verdict: " + self.verdict().message
         except Exception:  # pragma: no cover - never let a display fail
-            footer = ""
-        return html_table(self.title, self._labels(names), rows, footer)
+            return ""
 
     def verdict(self) -> Verdict:
         """Classify the signal: vanishing, saturating, exploding or healthy.
@@ -695,7 +583,8 @@ class Report:
         """
         return judge(self)
 
-    def plot(self, path: str | None = None, *, ax: Any = None, **kwargs: Any) -> Figure:
+    def plot(self, path: str | os.PathLike[str] | None = None, *, ax: Any = None,
+             **kwargs: Any) -> Figure:
         """Per-layer histograms and std / gradient variance against depth (matplotlib).
 
         Parameters

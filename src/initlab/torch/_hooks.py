@@ -2,7 +2,7 @@
 
 Argument checks for a model and its inputs, a snapshot of everything a measurement may touch
 (train/eval mode, ``requires_grad`` flags, ``.grad`` fields, buffers), streaming float64
-moments that keep only per-channel scalars, and the number formatter of the reports.
+moments that keep only per-channel scalars.
 """
 
 from __future__ import annotations
@@ -29,18 +29,6 @@ LSUV_TYPES: tuple[type[torch.nn.Module], ...] = (torch.nn.Linear, *CONV_TYPES)
 
 class StopForward(Exception):
     """Raised by a hook to end a forward pass early (caught by the caller)."""
-
-
-def number(value: object) -> str:
-    """A table cell: ``f"{x:.4g}"`` for a float, the integer or text itself otherwise."""
-    if value is None:
-        return "-"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        return str(int(value))
-    v = float(value)  # type: ignore[arg-type]
-    return "nan" if math.isnan(v) else f"{v:.4g}"
 
 
 def check_module(func: str, module: object) -> torch.nn.Module:

@@ -8,17 +8,15 @@ is left exactly as it was.
 
 from __future__ import annotations
 
-import html
-import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import torch
-from numpy.typing import NDArray
 
 from .._validate import check_rng, fail, is_int
+from ..engine.table import Table
 from ._hooks import (
     CONV_TYPES,
     ModelState,
@@ -28,17 +26,12 @@ from ._hooks import (
     cuda_indices,
     describe,
     first_floating,
-    number,
     run_forward,
     spawned_seed,
     tensor_variance,
     tensors,
     torch_seed,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
 __all__ = ["PROBE_COLUMNS", "ModuleReport", "probe"]
 
@@ -56,26 +49,18 @@ PROBE_COLUMNS: dict[str, str] = {
 }
 
 
-def _json_value(v: Any) -> Any:
-    if isinstance(v, float):
-        if math.isnan(v):
-            return None
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-    if isinstance(v, dict):
-        return {str(k): _json_value(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_json_value(x) for x in v]
-    return v
-
-
-class ModuleReport:
+class ModuleReport(Table):
     r"""A table with one row per module of a PyTorch model, plus metadata.
 
     Made by :func:`probe` and :func:`initlab.torch.lsuv_`; rebuilt from JSON by
-    :meth:`from_json`. It has the public API of :class:`initlab.engine.Report` (``table()``,
-    ``to_records()``, ``to_json()``, ``from_json``, ``_repr_html_()``, ``plot()``,
-    ``add_column``, ``meta``), with rows named by module path instead of layer number.
+    :meth:`~initlab.engine.Table.from_json`. A :class:`initlab.engine.Table`, the base it
+    shares with the lab's :class:`initlab.engine.Report`, so it has the same API
+    (``table()``, ``to_records()``, ``to_json()``, ``from_json``, ``_repr_html_()``,
+    ``plot()``, ``add_column``, ``describe_columns``, ``meta``, ``title``): its rows are
+    named by module path (the ``module`` column, which ``rows=`` of :meth:`table` accepts and
+    :meth:`plot` writes under the x axis). It is not a ``Report``: a ``Report`` is the probe
+    of initlab's reference MLP, whose rows are layers with fans, histograms on fixed edges
+    and a mean-field prediction and verdict, none of which a module of any model has.
 
     Parameters
     ----------
@@ -87,7 +72,7 @@ class ModuleReport:
         Settings of the measurement; ``title`` is shown above tables and plots, ``panels``
         (a list of lists of column names) chooses what :meth:`plot` draws.
     descriptions : mapping of str to str, optional
-        Column name -> what it holds.
+        Column name -> what it holds (default: :data:`PROBE_COLUMNS`).
 
     Notes
     -----
@@ -111,296 +96,13 @@ class ModuleReport:
        fc2  Linear      0.5
     >>> ModuleReport.from_json(rep.to_json())["out_std"].tolist()
     [1.0, 0.5]
+    >>> rep.table(["out_std"], rows=["fc2"]).splitlines()[1].strip()
+    '0.5'
     """
 
-    def __init__(self, columns: Mapping[str, Sequence[Any]], meta: Mapping[str, Any] | None = None,
-                 descriptions: Mapping[str, str] | None = None) -> None:
-        func = "ModuleReport"
-        if not isinstance(columns, Mapping):
-            fail(func, "columns", columns, "use a mapping of column name to values", TypeError)
-        if "module" not in columns:
-            fail(func, "columns", sorted(columns), "include 'module' (the module paths)")
-        self._cols: dict[str, NDArray[Any]] = {}
-        self._depth = len(columns["module"])
-        self._descriptions: dict[str, str] = dict(descriptions or {})
-        for name, values in columns.items():
-            self._cols[name] = self._column(func, name, values)
-        self._meta: dict[str, Any] = dict(meta or {})
-
-    def _column(self, func: str, name: object, values: Sequence[Any]) -> NDArray[Any]:
-        if not isinstance(name, str) or not name:
-            fail(func, "name", name, "use a non-empty string", TypeError)
-        vals = list(values)
-        if len(vals) != self._depth:
-            fail(func, name, values, f"use {self._depth} values (one per row)")
-        if vals and all(isinstance(v, str) for v in vals):
-            arr = np.array(vals, dtype=str)
-        elif vals and all(is_int(v) for v in vals):
-            arr = np.array(vals, dtype=np.int64)
-        else:
-            try:
-                arr = np.array([math.nan if v is None else float(v) for v in vals],
-                               dtype=np.float64)
-            except (TypeError, ValueError):
-                fail(func, name, values, "use strings, integers or reals (None for nan)",
-                     TypeError)
-        arr.flags.writeable = False
-        return arr
-
-    # -- access ---------------------------------------------------------------------------
-
-    @property
-    def depth(self) -> int:
-        """Number of rows (measured modules)."""
-        return self._depth
-
-    def __len__(self) -> int:
-        return self._depth
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The column names, in order."""
-        return tuple(self._cols)
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        """Settings of the measurement (a copy)."""
-        return dict(self._meta)
-
-    @property
-    def title(self) -> str:
-        """A one-line description (``meta['title']``)."""
-        return str(self._meta.get("title", f"{self._depth} modules"))
-
-    def __getitem__(self, name: str) -> NDArray[Any]:
-        if name not in self._cols:
-            raise KeyError(f"ModuleReport: no column {name!r}; the columns are "
-                           f"{', '.join(self._cols)}.")
-        return self._cols[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._cols
-
-    def add_column(self, name: str, values: Sequence[Any], *,
-                   description: str | None = None) -> None:
-        """Attach a column (one value per row, in row order).
-
-        Raises
-        ------
-        ValueError
-            For a name already taken or a wrong number of values.
-
-        Examples
-        --------
-        >>> from initlab.torch import ModuleReport
-        >>> rep = ModuleReport({"module": ["a", "b"]})
-        >>> rep.add_column("depth", [1, 2], description="block number")
-        >>> rep["depth"].tolist(), rep.describe_columns()["depth"]
-        ([1, 2], 'block number')
-        """
-        if name in self._cols:
-            fail("ModuleReport.add_column", "name", name, "use a name that is not a column yet")
-        self._cols[name] = self._column("ModuleReport.add_column", name, values)
-        if description:
-            self._descriptions[name] = description
-
-    def describe_columns(self) -> dict[str, str]:
-        """Column name -> what it holds."""
-        return {n: self._descriptions.get(n, PROBE_COLUMNS.get(n, "")) for n in self._cols}
-
-    # -- formats --------------------------------------------------------------------------
-
-    def _rows(self, rows: Iterable[int | str] | None) -> list[int]:
-        if rows is None:
-            return list(range(self._depth))
-        paths = list(self._cols["module"])
-        out = []
-        for r in rows:
-            if is_int(r) and 1 <= int(r) <= self._depth:
-                out.append(int(r) - 1)
-            elif isinstance(r, str) and r in paths:
-                out.append(paths.index(r))
-            else:
-                fail("ModuleReport.table", "rows", r,
-                     f"use row numbers in [1, {self._depth}] or module paths of the report")
-        return out
-
-    def _names(self, columns: Sequence[str] | None) -> list[str]:
-        names = list(self._cols) if columns is None else list(columns)
-        for n in names:
-            if n not in self._cols:
-                fail("ModuleReport.table", "columns", n,
-                     f"use column names of the report ({', '.join(self._cols)})")
-        return names
-
-    def _cells(self, names: Sequence[str], rows: Sequence[int]) -> list[list[str]]:
-        return [[number(self._cols[n][i].item()) for n in names] for i in rows]
-
-    def table(self, columns: Sequence[str] | None = None,
-              rows: Iterable[int | str] | None = None) -> str:
-        """The report as an aligned text table, one line per module.
-
-        Parameters
-        ----------
-        columns : sequence of str, optional
-            Columns to show; default all.
-        rows : iterable of int or str, optional
-            Row numbers (from 1) or module paths; default all.
-
-        Returns
-        -------
-        str
-        """
-        names = self._names(columns)
-        cells = self._cells(names, self._rows(rows))
-        widths = [max([len(n)] + [len(r[j]) for r in cells]) for j, n in enumerate(names)]
-        lines = ["  ".join(n.rjust(w) for n, w in zip(names, widths, strict=True))]
-        lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
-        return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return f"{self.title}\n{self.table()}"
-
-    def __repr__(self) -> str:
-        return f"<ModuleReport: {self.title}; {self._depth} rows>"
-
-    def _repr_html_(self) -> str:
-        names = self._names(None)
-        out = ['<table class="initlab-report">',
-               f'<caption style="text-align:left">{html.escape(self.title)}</caption>',
-               "<thead><tr>" + "".join(f"<th>{html.escape(n)}</th>" for n in names)
-               + "</tr></thead><tbody>"]
-        for r in self._cells(names, self._rows(None)):
-            out.append("<tr>" + "".join(f'<td style="text-align:right">{html.escape(c)}</td>'
-                                        for c in r) + "</tr>")
-        out.append("</tbody></table>")
-        return "\n".join(out)
-
-    def to_records(self) -> list[dict[str, Any]]:
-        """One ``dict`` per row (str, int or float values), ready for ``pandas.DataFrame``.
-
-        Examples
-        --------
-        >>> from initlab.torch import ModuleReport
-        >>> ModuleReport({"module": ["fc"], "out_std": [0.5]}).to_records()
-        [{'module': 'fc', 'out_std': 0.5}]
-        """
-        return [{n: a[i].item() for n, a in self._cols.items()} for i in range(self._depth)]
-
-    def to_dict(self) -> dict[str, Any]:
-        """Everything (meta, columns, their types, descriptions), JSON-ready: nan becomes
-        None and infinities the strings ``'inf'``/``'-inf'``."""
-        kinds = {"U": "str", "i": "int", "f": "float"}
-        return {"meta": _json_value(self._meta),
-                "columns": {n: _json_value(a.tolist()) for n, a in self._cols.items()},
-                "types": {n: kinds[a.dtype.kind] for n, a in self._cols.items()},
-                "descriptions": dict(self._descriptions)}
-
-    def to_json(self, *, indent: int | None = None) -> str:
-        """The report as strict JSON; :meth:`from_json` reads it back."""
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ModuleReport:
-        """Rebuild a report from :meth:`to_dict`'s output."""
-        if not isinstance(data, Mapping) or not isinstance(data.get("columns"), Mapping):
-            fail("ModuleReport.from_dict", "data", data,
-                 "use the output of ModuleReport.to_dict (a mapping with 'columns')", TypeError)
-        types = data.get("types") or {}
-        cols = {n: [math.nan if v is None else float(v) if isinstance(v, str) else v
-                    for v in vals] if types.get(n) == "float" else vals
-                for n, vals in data["columns"].items()}
-        return cls(cols, data.get("meta") or {}, data.get("descriptions") or {})
-
-    @classmethod
-    def from_json(cls, text: str) -> ModuleReport:
-        """Rebuild a report from :meth:`to_json`'s output.
-
-        Raises
-        ------
-        ValueError
-            If ``text`` is not such JSON.
-        """
-        try:
-            data = json.loads(text)
-        except (TypeError, json.JSONDecodeError) as exc:
-            raise ValueError(f"ModuleReport.from_json: text={str(text)[:40]!r} is not "
-                             "accepted; use the output of ModuleReport.to_json.") from exc
-        if not isinstance(data, dict) or not isinstance(data.get("columns"), dict):
-            fail("ModuleReport.from_json", "text", str(text)[:40],
-                 "use the output of ModuleReport.to_json")
-        return cls.from_dict(data)
-
-    def plot(self, path: str | None = None, *, ax: Axes | Sequence[Axes] | None = None,
-             columns: Sequence[Sequence[str]] | None = None, title: str | None = None,
-             figsize: tuple[float, float] | None = None) -> Figure:
-        """Columns against depth (row number), one panel per group (matplotlib).
-
-        Parameters
-        ----------
-        path : str, optional
-            Also save the figure there (format from the extension).
-        ax : matplotlib Axes or sequence of Axes, optional
-            Draw into these: one Axes per panel, or a single Axes for all curves.
-            Default: a new figure with one Axes per panel.
-        columns : sequence of sequences of str, optional
-            The panels and their columns; default ``meta['panels']`` (for :func:`probe`:
-            ``out_std``, ``ch_sq_mean``, ``ch_var`` | ``grad_out_var``).
-        title, figsize : optional
-            Figure title (default :attr:`title`) and size.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
-
-        Raises
-        ------
-        ImportError
-            Without matplotlib (``pip install "initlab[plot]"``).
-        """
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError('ModuleReport.plot needs matplotlib: pip install '
-                              '"initlab[plot]"') from exc
-        panels = [list(p) for p in (columns if columns is not None
-                                    else self._meta.get("panels", [self._numeric()]))]
-        for p in panels:
-            self._names(p)
-        if ax is None:
-            fig, axes_arr = plt.subplots(1, len(panels), squeeze=False, figsize=figsize or (
-                5.2 * len(panels), 3.6), layout="constrained")
-            axes = list(axes_arr[0])
-        else:
-            axes = [ax] if hasattr(ax, "plot") else list(np.ravel(np.asarray(ax, dtype=object)))
-            if len(axes) == 1 and len(panels) > 1:
-                panels = [[c for p in panels for c in p]]
-            if len(axes) != len(panels):
-                fail("ModuleReport.plot", "ax", f"{len(axes)} Axes",
-                     f"use one Axes or {len(panels)} (one per panel)")
-            fig = axes[0].figure
-        depth = np.arange(1, self._depth + 1)
-        for a, panel in zip(axes, panels, strict=True):
-            positive = True
-            for name in panel:
-                vals = np.asarray(self._cols[name], dtype=np.float64)
-                a.plot(depth, vals, marker=".", label=name)
-                fin = vals[np.isfinite(vals)]
-                positive = positive and bool(np.all(fin > 0))
-            if positive:
-                a.set_yscale("log")
-            a.set_xlabel("module (forward order)")
-            a.grid(True, alpha=0.3)
-            a.legend(fontsize="small")
-            if self._depth <= 40:
-                a.set_xticks(depth, list(self._cols["module"]), rotation=90, fontsize=6)
-        fig.suptitle(title if title is not None else self.title, fontsize="medium")
-        if path is not None:
-            fig.savefig(path, dpi=110)
-        return fig
-
-    def _numeric(self) -> list[str]:
-        return [n for n, a in self._cols.items() if a.dtype.kind == "f"]
+    index = "module"
+    _ROW = "module"
+    _DESCRIPTIONS = PROBE_COLUMNS
 
 
 # --------------------------------------------------------------------------------------------
