@@ -19,7 +19,8 @@ speed-up is the ratio of the two medians; "pair ratio" is the median of the per-
 ratios (robust to a drift of the machine's speed), and "other load" the cores that other
 processes used during the timed calls (``/proc/stat`` busy time minus this process's).
 ``--per-core`` adds the single-thread throughput of each sampler against torch's, at the
-sizes of ``wte`` and of an MLP weight (what bounds the speed-up: see docs/benchmarks.md).
+sizes of ``wte`` and of an MLP weight: with the work split over the threads, these bound
+the speed-ups.
 Peak memory growth is the rise of the process's peak resident set (``VmHWM``, reset through
 ``/proc/self/clear_refs``) above its resident set before one call: initlab draws float32
 parameters straight into their storage, so it should stay near zero.
