@@ -9,8 +9,10 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -504,6 +506,10 @@ def generate(
     n = math.prod(shape)
     if region is None:
         direct = result.flags.c_contiguous
+        pending = deferred.get()
+        if pending is not None and direct and out is not None:
+            pending.append(Deferred(sampler, key, result.reshape(-1)))
+            return result
         flat = result.reshape(-1) if direct else np.empty(n, dtype)
 
         def work(blocks: Iterable[int]) -> None:
@@ -542,3 +548,60 @@ def generate(
     if not result.flags.c_contiguous:
         np.copyto(result, target.reshape(result.shape))
     return result
+
+
+# --------------------------------------------------------------------------------------------
+# batches: the blocks of many tensors on one schedule
+
+
+class Deferred(NamedTuple):
+    """A whole-tensor draw whose blocks :func:`batch` runs later."""
+
+    sampler: Sampler
+    key: Key
+    flat: Array  # the destination, C-contiguous, flattened
+
+
+#: The draws deferred in this context by :func:`batch` (``None``: draw at once).
+deferred: ContextVar[list[Deferred] | None] = ContextVar("initlab_deferred", default=None)
+
+
+@contextmanager
+def batch(threads: int | None = None) -> Iterator[list[Deferred]]:
+    """Defer whole-tensor draws into a given C-contiguous ``out`` made in this context, then
+    draw the blocks of all of them on one schedule when it exits.
+
+    Inside the context, :func:`generate` called without ``region`` and with a C-contiguous
+    ``out`` only records the draw (its sampler, key and destination) and returns ``out``
+    unfilled: the caller must not read it before the context exits, so use this only around
+    initializers that return :func:`generate`'s result untouched (the elementwise ones). At
+    exit, every block of every recorded tensor becomes one piece of work in a single queue,
+    the full blocks first and then the partial ones, largest first, and :func:`run_blocks`
+    hands them to ``threads`` threads (default :func:`get_threads`): the small tensors fill
+    the gaps of the large ones and no thread waits at a per-tensor barrier. Each block is
+    drawn by :func:`fill_block` from its own stream, exactly as :func:`generate` draws it, so
+    the values do not change. If the body raises, nothing recorded is drawn.
+    """
+    pending: list[Deferred] = []
+    token = deferred.set(pending)
+    try:
+        yield pending
+    finally:
+        deferred.reset(token)
+    run_deferred(pending, get_threads() if threads is None else threads)
+
+
+def run_deferred(pending: list[Deferred], threads: int) -> None:
+    """Draw every block of the ``pending`` tensors on one dynamic schedule."""
+    pieces = [(min(BLOCK, d.flat.size - k * BLOCK), i, k)
+              for i, d in enumerate(pending) for k in range(-(-d.flat.size // BLOCK))]
+    pieces.sort(key=lambda piece: -piece[0])  # stable: a tensor's blocks stay in order
+
+    def work(selected: Iterable[int]) -> None:
+        ws = Workspace()
+        for j in selected:
+            _, i, k = pieces[j]
+            d = pending[i]
+            fill_block(d.sampler, d.key, k, d.flat[k * BLOCK:(k + 1) * BLOCK], ws)
+
+    run_blocks(len(pieces), work, threads)

@@ -27,7 +27,7 @@ import math
 from torch import nn
 
 from ..initializers import Initializer, Normal, Ones, Uniform, Zeros
-from ._layers import slots, torch_fans
+from ._layers import torch_fans
 
 __all__ = ["torch_default"]
 
@@ -59,11 +59,10 @@ def torch_default(module: nn.Module, name: str, shapes: dict[str, tuple[int, ...
                   parent: nn.Module | None) -> Initializer | None:
     """PyTorch's default for parameter ``name`` of ``module``, or ``None`` if unknown.
 
-    ``shapes`` maps the module's direct parameter names to their (global) shapes.
+    ``shapes`` maps the module's direct parameter names to their (global) shapes; ``name``
+    is a parameter of the layer table (``_layers.slots(module)``), which the caller checks.
     """
     shape = shapes[name]
-    if not _slot_known(module, name):
-        return None
     if isinstance(module, _NORMS):
         return Ones() if name == "weight" else Zeros()
     if isinstance(module, (nn.Embedding, nn.EmbeddingBag)):
@@ -89,7 +88,3 @@ def torch_default(module: nn.Module, name: str, shapes: dict[str, tuple[int, ...
         return _uniform(1.0 / math.sqrt(hidden) if hidden > 0 else 0)
     return None
 
-
-def _slot_known(module: nn.Module, name: str) -> bool:
-    """Whether ``name`` is a parameter the layer table knows for ``module``."""
-    return name in slots(module)
