@@ -35,7 +35,7 @@ def test_readme_opens_with_the_two_commands():
     blocks = [i for i, line in enumerate(lines[:20]) if line.startswith("```bash")]
     assert len(blocks) == 2
     assert lines[blocks[0] + 1].endswith("initlab demo --out demo-out")
-    assert lines[blocks[1] + 1].endswith("python -m pytest")
+    assert lines[blocks[1] + 1].endswith("python -m pytest -n auto")
     assert lines[blocks[0] - 1] == "<!-- demo-command -->"
     assert lines[blocks[1] - 1] == "<!-- test-command -->"
 
