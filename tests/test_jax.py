@@ -112,6 +112,23 @@ def test_orthogonal_and_constants_match_jax(shape):
         assert (np.asarray(a) == np.asarray(theirs_init(KEY, shape, jnp.float32))).all()
 
 
+def test_delta_orthogonal_matches_jax():
+    shape = (3, 3, 16, 32)
+    ours = np.asarray(ij.initializer("delta_orthogonal", gain=1.5)(KEY, shape))
+    theirs = np.asarray(JI.delta_orthogonal(1.5)(jax.random.key(1), shape, jnp.float32))
+    for w in (ours, theirs):
+        centre = w[1, 1]
+        off = w.copy()
+        off[1, 1] = 0
+        assert not off.any()  # zero except the spatial centre
+        assert_orthogonal(centre / 1.5, layout="in_out")  # (in, out) with orthonormal rows
+    ks_same(ours[1, 1], theirs[1, 1])
+    with pytest.raises(ValueError, match=r"shape=\(3, 3, 32, 16\).*in <= out"):
+        ij.initializer("delta_orthogonal")(KEY, (3, 3, 32, 16))  # in > out, as JAX refuses
+    with pytest.raises(ValueError):
+        JI.delta_orthogonal()(KEY, (3, 3, 32, 16))
+
+
 def test_truncated_he_normal_is_variance_scaling():
     init = ij.initializer("he_normal", distribution="truncated_normal")
     assert init.init == initlab.VarianceScaling(scale=2.0, mode="fan_in",

@@ -238,8 +238,8 @@ def initializer(init: object, **config: Any) -> JaxInitializer:
        ``distribution="truncated_normal"`` for JAX's. JAX's ``normal(stddev)`` is
        ``"normal", std=stddev`` (JAX's default stddev is 0.01, initlab's 1), JAX's
        ``uniform(scale)`` is ``"uniform", low=0, high=scale``, ``orthogonal(scale)`` is
-       ``"orthogonal", gain=scale`` (columns on the last axis); ``delta_orthogonal`` has no
-       initlab equal.
+       ``"orthogonal", gain=scale`` (columns on the last axis) and ``delta_orthogonal(scale)``
+       is ``"delta_orthogonal", gain=scale``.
 
     References
     ----------
