@@ -334,3 +334,24 @@ BAD: list[tuple[str, Callable[[], object], type[Exception], str]] = [
 def test_bad_input(call: Callable[[], object], exc: type[Exception], word: str) -> None:
     with pytest.raises(exc, match=word):
         call()
+
+
+def test_parameter_trees_read_as_slash_joined_paths():
+    """A nested mapping of arrays (a Flax/JAX parameter tree) gives the plan of the flat
+    mapping of its '/'-joined paths (the paths initlab.jax.init_params uses)."""
+    def tree(w):
+        return {"params": {"Dense_0": {"kernel": np.zeros((32, w)), "bias": np.zeros(w)},
+                           "Dense_1": {"kernel": np.zeros((w, w)), "bias": np.zeros(w)},
+                           "Dense_2": {"kernel": np.zeros((w, 10)), "bias": np.zeros(10)}}}
+
+    def flat(w):
+        return {f"params/{layer}/{name}": a.shape
+                for layer, d in tree(w)["params"].items() for name, a in d.items()}
+
+    args = {"readout": "params/Dense_2/kernel", "layout": "in_out"}
+    from_tree = initlab.mup.parametrize(tree(1024), tree(64), delta=tree(128), **args)
+    from_flat = initlab.mup.parametrize(flat(1024), flat(64), delta=flat(128), **args)
+    assert from_tree == from_flat
+    assert from_tree.output_multiplier == 1 / 16
+    with pytest.raises(TypeError, match=r"parametrize: target\[.*params/Dense_0/kernel"):
+        initlab.mup.parametrize({"params": {"Dense_0": {"kernel": "x"}}}, flat(64))

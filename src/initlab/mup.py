@@ -347,15 +347,33 @@ def _named_shapes(func: str, name: str, value: object, *, tensors: bool = False
         fail(func, name, value, "use a model with named_parameters() (a torch.nn.Module)",
              TypeError)
     if not isinstance(value, Mapping):
-        fail(func, name, value, "use a mapping of parameter path -> shape, or a model with "
-             "named_parameters() (a torch.nn.Module)", TypeError)
+        fail(func, name, value, "use a mapping of parameter path -> shape, a nested mapping "
+             "of arrays (a Flax parameter tree), or a model with named_parameters() (a "
+             "torch.nn.Module)", TypeError)
     shapes: dict[str, tuple[int, ...]] = {}
-    for path, shape in value.items():
+    for path, shape in _flatten_tree(value).items():
         if not isinstance(path, str):
             fail(func, name, value, "use str parameter paths as keys", TypeError,
                  why=f"has the key {path!r}")
         shapes[path] = check_shape(func, shape, f"{name}[{path!r}]")
     return shapes
+
+
+def _flatten_tree(tree: Mapping[Any, Any], prefix: str = "") -> dict[Any, Any]:
+    """A nested mapping whose leaves have a ``shape`` (a Flax/JAX parameter tree of arrays or
+    ``ShapeDtypeStruct``; a boxed leaf's ``.value``) flattened to ``/``-joined paths, the
+    paths ``initlab.jax.init_params`` uses; a flat path -> shape mapping is returned as is."""
+    out: dict[Any, Any] = {}
+    for key, value in tree.items():
+        path = f"{prefix}/{key}" if prefix else key
+        if isinstance(value, Mapping):
+            out.update(_flatten_tree(value, str(path)))
+        else:
+            leaf = getattr(value, "value", value)  # nn.Partitioned / nnx boxed parameters
+            shape = getattr(leaf, "shape", None)
+            out[path] = tuple(shape) if shape is not None and not isinstance(leaf, tuple) \
+                else value
+    return out
 
 
 def _same_paths(func: str, name: str, got: list[str], want: list[str]) -> None:
@@ -467,8 +485,10 @@ def parametrize(target: object, base: object, *, delta: object = None,
     Parameters
     ----------
     target : mapping or model
-        The model to train: parameter path → shape, or an object with
-        ``named_parameters()`` (a ``torch.nn.Module``; read, never modified).
+        The model to train: parameter path → shape, a nested mapping of arrays (a Flax or
+        JAX parameter tree: paths are ``/``-joined, as :func:`initlab.jax.init_params`
+        names them, shapes in the ``in_out`` layout: pass ``layout="in_out"``), or an object
+        with ``named_parameters()`` (a ``torch.nn.Module``; read, never modified).
     base : mapping or model
         The base model, whose hyperparameters are tuned; same paths and ranks.
     delta : mapping or model, optional
