@@ -5,9 +5,9 @@ float32. ``probe`` runs 300 GEMMs (100 forward, 100 weight gradients, 100 state 
 the last one being dL/dx) plus every per-layer statistic; the floor runs the same 300 GEMMs
 into preallocated arrays and nothing else. When torch is importable the same network runs in
 PyTorch (``nn.Linear`` without bias + ``nn.Tanh``, statistics taken by forward hooks and
-tensor hooks on the gradients, autograd backward from the same upstream noise). The report's
-mean-field prediction is computed when first looked at, not by ``probe``; the row "probe +
-mean-field prediction" times a probe followed by that first access.
+tensor hooks on the gradients, autograd backward from the same upstream noise). ``probe``
+computes the report's mean-field prediction itself (``theory.propagate``); the row "forward
+only" times the pass without statistics or prediction.
 
 Run (BLAS threads are pinned before NumPy is imported; default 2)::
 
@@ -201,11 +201,8 @@ def main() -> None:
         rows: list[tuple[str, list[float], list[float]]] = []
         floor = gemm_floor(net, x, g)
         rows.append((f"numpy GEMM floor ({gemms} matmuls)", *timed(floor, args.reps, args.gate)))
-        rows.append(("initlab MLP.probe (fwd+bwd+stats)",
+        rows.append(("initlab MLP.probe (fwd+bwd+stats+prediction)",
                      *timed(lambda n=net, a=x, b=g: n.probe(a, grad=b), args.reps, args.gate)))
-        rows.append(("initlab probe + mean-field prediction (first access)",
-                     *timed(lambda n=net, a=x, b=g: n.probe(a, grad=b).prediction, args.reps,
-                            args.gate)))
         rows.append(("initlab forward only (no stats)",
                      *timed(lambda n=net, a=x: n.forward(a), args.reps, args.gate)))
         tp = torch_probe(net, x, g, args.threads)
