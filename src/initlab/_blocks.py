@@ -236,10 +236,11 @@ def uniform24(gen: np.random.Generator, out: Array, ws: Workspace) -> None:
     """
     n = out.size
     raw = gen.bit_generator.random_raw((n + 1) // 2)
-    words = raw.astype("<u8", copy=False).view("<u4")[:n]
-    k = scratch(ws, "u24", n, np.uint32)
-    np.right_shift(words, 8, out=k)
-    np.copyto(out, k, casting="unsafe")
+    words = raw.astype("<u8", copy=False).view("<u4")[:n]  # no copy on little-endian machines
+    np.right_shift(words, 8, out=words)  # in place: ``raw`` is a fresh array of ours
+    # k < 2**24 converts exactly either way; from int32 NumPy converts with SIMD (about 1.7x
+    # faster than from uint32)
+    np.copyto(out, words.view(np.int32), casting="unsafe")
 
 
 def standard_normal(gen: np.random.Generator, buf: Array, ws: Workspace) -> None:
