@@ -41,43 +41,19 @@ def status_kib(field: str) -> int:
 
 
 def build() -> Any:
+    """The GPT-style model of ``examples/torch_probe.py`` at GPT-2-small size (untied head)."""
+    import importlib.util
+    from pathlib import Path
+
     import torch
-    from torch import nn
 
-    class Block(nn.Module):
-        def __init__(self, d: int, heads: int) -> None:
-            super().__init__()
-            self.ln_1 = nn.LayerNorm(d)
-            self.attn = nn.MultiheadAttention(d, heads, batch_first=True)
-            self.ln_2 = nn.LayerNorm(d)
-            self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(), nn.Linear(4 * d, d))
-
-        def forward(self, x: Any) -> Any:
-            t = x.shape[1]
-            mask = torch.ones(t, t, dtype=torch.bool, device=x.device).triu(1)
-            h = self.ln_1(x)
-            x = x + self.attn(h, h, h, attn_mask=mask, need_weights=False)[0]
-            return x + self.mlp(self.ln_2(x))
-
-    class GPT(nn.Module):
-        def __init__(self, vocab: int = 50257, positions: int = 1024, d: int = 768,
-                     layers: int = 12, heads: int = 12) -> None:
-            super().__init__()
-            self.wte = nn.Embedding(vocab, d)
-            self.wpe = nn.Embedding(positions, d)
-            self.blocks = nn.ModuleList([Block(d, heads) for _ in range(layers)])
-            self.ln_f = nn.LayerNorm(d)
-            self.lm_head = nn.Linear(d, vocab, bias=False)
-
-        def forward(self, ids: Any) -> Any:
-            pos = torch.arange(ids.shape[1], device=ids.device)
-            x = self.wte(ids) + self.wpe(pos)
-            for block in self.blocks:
-                x = block(x)
-            return self.lm_head(self.ln_f(x))
-
+    path = Path(__file__).resolve().parent.parent / "examples" / "torch_probe.py"
+    spec = importlib.util.spec_from_file_location("torch_probe_example", path)
+    assert spec is not None and spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
     torch.manual_seed(0)
-    return GPT()
+    return example.GPT(vocab=50257, d=768, layers=12, heads=12, positions=1024)
 
 
 def child(mode: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ import torch
 from torch import nn
 
 from .. import _blocks as blocks
+from .._bridging import full_config
 from .._validate import fail
 from ..fans import LAYOUTS, compute_fans
 from ..gains import gain as gain_of
@@ -159,16 +159,10 @@ def _rules(func: str, rules: object, extra: list[tuple[object, object]]) -> tupl
     return Rules(func, items, classes=nn.Module, resolve=_resolve), len(caller)
 
 
-def _parameters(init: Initializer) -> Mapping[str, inspect.Parameter]:
-    """The configuration parameters of ``init``'s class (``get_config()`` leaves out some
-    parameters while they are at their default, e.g. ``batch_axis`` and ``fans``)."""
-    return inspect.signature(type(init)).parameters
-
-
 def _configure(init: Initializer, fans: Mapping[str, Any]) -> Initializer:
     """``init`` with its fan-related configuration taken from ``fans``."""
-    cfg = init.get_config()
-    keys = [k for k in FAN_KEYS if k in _parameters(init)]
+    cfg = full_config(init)
+    keys = [k for k in FAN_KEYS if k in cfg]
     if not keys:
         return init
     for k in keys:
@@ -343,7 +337,7 @@ def _decide(func: str, path: str, param: torch.Tensor, owner: nn.Module, pname: 
                 if len(shape) >= 2:
                     f = compute_fans(shape, layout="torch")
                     fan_in, fan_out = f.fan_in, f.fan_out
-            if blocks > 1 and "batch_axis" not in _parameters(spec):
+            if blocks > 1 and "batch_axis" not in full_config(spec):
                 per_block = True
                 view = slot.view if slot is not None else shape
                 init = _configure(spec, TORCH_FANS)
