@@ -7,7 +7,6 @@ subprocess: one script per backend doing every check, which prints ``ok`` at the
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import os
 import subprocess
 import sys
@@ -250,7 +249,4 @@ def test_keras_backend(backend, tmp_path):
 
 
 def test_orthogonal_per_gate(tmp_path):
-    if "batch_axis" not in inspect.signature(initlab.orthogonal).parameters:
-        pytest.skip("initlab.orthogonal has no batch_axis yet (issue 10 adds it): until then "
-                    "init_ draws one orthogonal matrix over all LSTM/GRU gates, as Keras does")
     run(PER_GATE, "numpy", tmp_path)

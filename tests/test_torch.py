@@ -533,11 +533,9 @@ def test_overflow_found_before_writing():
 
 
 # --------------------------------------------------------------------------------------------
-# core features still to come (skipped until the core has them)
+# the core features the bridge builds on: orthogonal(batch_axis=...) and fans='torch'
 
 
-@pytest.mark.skipif("batch_axis" not in inspect.signature(initlab.orthogonal).parameters,
-                    reason="the core's orthogonal(batch_axis=...) is not merged yet")
 def test_orthogonal_gates_use_the_core_batch_axis():
     lstm = nn.LSTM(5, 6)
     plan = it.init_(lstm, "orthogonal", rng=18)
@@ -600,8 +598,6 @@ def test_partial_placement_is_refused():
         _dtensor.local_part(SimpleNamespace(placements=[Partial()]))
 
 
-@pytest.mark.skipif("fans" not in inspect.signature(initlab.kaiming_uniform).parameters,
-                    reason="the core's fans='torch' is not merged yet")
 @pytest.mark.parametrize("make", [lambda: nn.Conv2d(8, 16, 3, groups=4),
                                   lambda: nn.ConvTranspose2d(16, 8, 3, groups=2),
                                   lambda: nn.Linear(30, 20)])
