@@ -126,7 +126,9 @@ def test_plan_indexing_table_and_records() -> None:
                                                        "source", "fan_in", "fan_out", "std"]
     assert lines[2].split()[-1] == "0.1768"
     assert repr(plan) == "<Plan: 2 parameters, 1 initialized, 1 untouched>"
-    assert "<table>" in plan._repr_html_()
+    html = plan._repr_html_()
+    assert html.startswith("<table") and "demo</caption>" in html and "<td" in html
+    assert "fc.weight" in html and "0.1768" in html
     data = json.loads(plan.to_json())
     assert data["entries"][0]["shape"] == [10, 64] and data["title"] == "demo"
     with pytest.raises(KeyError, match="Plan: path='nope'"):

@@ -18,7 +18,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import math
 import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -26,6 +25,7 @@ from typing import Any, Protocol, overload, runtime_checkable
 
 import numpy as np
 
+from ._format import cell, html_table
 from ._validate import fail, is_int
 
 __all__ = ["Plan", "PlanEntry", "RuleSource", "Rules", "base_seed", "seed_for"]
@@ -351,13 +351,10 @@ _COLUMNS = ("path", "shape", "dtype", "kind", "init", "source", "fan_in", "fan_o
 
 
 def _cell(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}" if math.isfinite(value) else str(value)
+    """A plan cell: shapes as tuples, everything else as the lab's tables show it."""
     if isinstance(value, tuple):
         return "(" + ", ".join(map(str, value)) + ("," if len(value) == 1 else "") + ")"
-    return str(value)
+    return cell(value)
 
 
 class Plan(Sequence[PlanEntry]):
@@ -452,13 +449,8 @@ class Plan(Sequence[PlanEntry]):
                f"{len(self) - touched} untouched>"
 
     def _repr_html_(self) -> str:
-        import html
-
-        head = "".join(f"<th>{c}</th>" for c in _COLUMNS)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(getattr(e, c)))}</td>"
-                                        for c in _COLUMNS) + "</tr>" for e in self._entries)
-        caption = f"<caption>{html.escape(self.title)}</caption>" if self.title else ""
-        return f"<table>{caption}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        rows = [[_cell(getattr(e, c)) for c in _COLUMNS] for e in self._entries]
+        return html_table(self.title, _COLUMNS, rows)
 
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per parameter (JSON-ready: shapes as lists)."""
